@@ -1,0 +1,65 @@
+package dev.treecast.protocol;
+
+/**
+ * Application error codes of {@code treecast/1}, carried in CONNECTION_CLOSE and RESET_STREAM frames (RFC 9000
+ * §19.19, §19.4), in {@code SUBSCRIBE_ERROR} and in {@code ERROR}. The numbers are wire values: never renumber.
+ */
+public enum ErrorCode {
+    NO_ERROR(0x0, "no error"),
+    INTERNAL_ERROR(0x1, "internal error"),
+    PROTOCOL_VIOLATION(0x2, "protocol violation"),
+    MALFORMED_MESSAGE(0x3, "malformed message"),
+    MESSAGE_TOO_LARGE(0x4, "message too large"),
+    UNKNOWN_MESSAGE_TYPE(0x5, "unknown message type"),
+    UNSUPPORTED_VERSION(0x6, "unsupported version"),
+    NOT_FOUND(0x7, "track not found"),
+    DUPLICATE_SUBSCRIPTION(0x8, "duplicate subscription id"),
+    LIMIT_EXCEEDED(0x9, "limit exceeded"),
+    UNAUTHORIZED(0xA, "unauthorized"),
+    GOING_AWAY(0xB, "going away"),
+    /** A group stream was reset because the subscriber fell further behind than its latency budget. */
+    TOO_SLOW(0xC, "too slow: group dropped"),
+    TRUNCATED(0xD, "stream ended inside a message"),
+    TIMEOUT(0xE, "timeout"),
+    /** A group stream was reset because its subscription ended. */
+    CANCELLED(0xF, "cancelled"),
+    /** The relay lost its upstream and could not serve the track. */
+    UPSTREAM_LOST(0x10, "upstream lost"),
+    /** A code this build does not know; kept so that a newer peer's codes do not break decoding. */
+    UNKNOWN(0xFF, "unknown error code");
+
+    private static final ErrorCode[] BY_CODE = new ErrorCode[0x11];
+
+    static {
+        for (ErrorCode c : values()) {
+            if (c.code < BY_CODE.length) {
+                BY_CODE[c.code] = c;
+            }
+        }
+    }
+
+    private final int code;
+    private final String description;
+
+    ErrorCode(int code, String description) {
+        this.code = code;
+        this.description = description;
+    }
+
+    /** The wire value. */
+    public int code() {
+        return code;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The code for a wire value; values this build does not know map to {@link #UNKNOWN}. */
+    public static ErrorCode of(long code) {
+        if (code >= 0 && code < BY_CODE.length && BY_CODE[(int) code] != null) {
+            return BY_CODE[(int) code];
+        }
+        return UNKNOWN;
+    }
+}
