@@ -1,0 +1,42 @@
+package dev.treecast.transport;
+
+import java.time.Duration;
+
+/**
+ * QUIC transport limits (RFC 9000 §18.2) for one side of a connection. The receive windows are what this side
+ * grants its peer; a slow reader is held back by them, so a sender sees it as an unwritable stream.
+ *
+ * @param idleTimeout           connection closed after this long without packets (also how fast a dead peer is
+ *                              noticed when nothing else notices it first)
+ * @param maxData               connection receive window
+ * @param maxStreamDataUni      receive window of each incoming unidirectional (group) stream
+ * @param maxStreamDataBidi     receive window of each bidirectional (control) stream
+ * @param maxStreamsUni         how many unidirectional streams the peer may have open towards us
+ * @param maxStreamsBidi        how many bidirectional streams the peer may open
+ */
+public record QuicSettings(Duration idleTimeout, long maxData, long maxStreamDataUni, long maxStreamDataBidi,
+                           long maxStreamsUni, long maxStreamsBidi) {
+
+    /** Windows for receiving live media at up to a few hundred Mbit/s on one connection. */
+    public static final QuicSettings DEFAULT = new QuicSettings(Duration.ofSeconds(10), 32L << 20, 8L << 20,
+            256L << 10, 1000, 16);
+
+    public QuicSettings {
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeout);
+        }
+        if (maxData <= 0 || maxStreamDataUni <= 0 || maxStreamDataBidi <= 0 || maxStreamsUni <= 0
+                || maxStreamsBidi <= 0) {
+            throw new IllegalArgumentException("QUIC limits must be positive: " + maxData + "/" + maxStreamDataUni
+                    + "/" + maxStreamDataBidi + "/" + maxStreamsUni + "/" + maxStreamsBidi);
+        }
+    }
+
+    public QuicSettings withIdleTimeout(Duration timeout) {
+        return new QuicSettings(timeout, maxData, maxStreamDataUni, maxStreamDataBidi, maxStreamsUni, maxStreamsBidi);
+    }
+
+    public QuicSettings withWindows(long connection, long uniStream) {
+        return new QuicSettings(idleTimeout, connection, uniStream, maxStreamDataBidi, maxStreamsUni, maxStreamsBidi);
+    }
+}
