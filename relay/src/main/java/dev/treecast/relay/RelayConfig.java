@@ -1,0 +1,130 @@
+package dev.treecast.relay;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import dev.treecast.protocol.data.ObjectFrame;
+import dev.treecast.relay.core.RelayCore;
+import dev.treecast.transport.Certificates;
+import dev.treecast.transport.QuicSettings;
+
+/**
+ * Everything a relay needs to start. Every field has a default that works on one machine; see {@link #builder()}.
+ *
+ * @param nodeId        name in logs, metrics and SETUP (unique in the fleet)
+ * @param bind          UDP address for downstream QUIC sessions (port 0: any free port)
+ * @param parents       where to connect upstream, in order of preference; empty at the root
+ * @param certificates  TLS identity; null generates a self-signed ECDSA P-256 certificate at start-up
+ * @param downstream    QUIC limits granted to subscribers
+ * @param upstream      QUIC limits granted to the parent
+ * @param cacheBytes    byte bound of the group cache
+ * @param cacheDuration how long a group stays cached after its last object
+ * @param budgets       how far behind a viewer / a child relay may fall before old groups are reset
+ * @param linger        how long an upstream subscription outlives its last subscriber
+ * @param maxPayload    largest object accepted from upstream
+ */
+public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocketAddress> parents,
+                          Certificates certificates, QuicSettings downstream, QuicSettings upstream,
+                          long cacheBytes, Duration cacheDuration, RelayCore.Budgets budgets, Duration linger,
+                          int maxPayload) {
+
+    public RelayConfig {
+        if (nodeId == null || nodeId.isBlank() || nodeId.length() > 128) {
+            throw new IllegalArgumentException("node id must be 1..128 characters: '" + nodeId + "'");
+        }
+        parents = List.copyOf(parents);
+        if (cacheBytes < 1 << 20) {
+            throw new IllegalArgumentException("cache must hold at least 1 MiB: " + cacheBytes);
+        }
+        if (cacheDuration.compareTo(budgets.relay()) < 0) {
+            throw new IllegalArgumentException("the cache (" + cacheDuration + ") must outlast the relay latency"
+                    + " budget (" + budgets.relay() + "), or a resuming child would find a gap");
+        }
+    }
+
+    public boolean isRoot() {
+        return parents.isEmpty();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults: any free port, a self-signed certificate, 256 MiB / 10 s of cache, budgets 1.5 s and 8 s. */
+    public static final class Builder {
+        private String nodeId = "relay-" + UUID.randomUUID().toString().substring(0, 8);
+        private InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 0);
+        private List<InetSocketAddress> parents = List.of();
+        private Certificates certificates;
+        private QuicSettings downstream = QuicSettings.DEFAULT;
+        private QuicSettings upstream = QuicSettings.DEFAULT.withIdleTimeout(Duration.ofSeconds(5));
+        private long cacheBytes = 256L << 20;
+        private Duration cacheDuration = Duration.ofSeconds(10);
+        private RelayCore.Budgets budgets = new RelayCore.Budgets(Duration.ofMillis(1500), Duration.ofSeconds(8));
+        private Duration linger = Duration.ofSeconds(5);
+        private int maxPayload = ObjectFrame.DEFAULT_MAX_PAYLOAD;
+
+        public Builder nodeId(String value) {
+            nodeId = value;
+            return this;
+        }
+
+        public Builder bind(InetSocketAddress value) {
+            bind = value;
+            return this;
+        }
+
+        public Builder parent(InetSocketAddress value) {
+            parents = List.of(value);
+            return this;
+        }
+
+        public Builder parents(List<InetSocketAddress> value) {
+            parents = value;
+            return this;
+        }
+
+        public Builder certificates(Certificates value) {
+            certificates = value;
+            return this;
+        }
+
+        public Builder downstream(QuicSettings value) {
+            downstream = value;
+            return this;
+        }
+
+        public Builder upstream(QuicSettings value) {
+            upstream = value;
+            return this;
+        }
+
+        public Builder cache(long bytes, Duration duration) {
+            cacheBytes = bytes;
+            cacheDuration = duration;
+            return this;
+        }
+
+        public Builder budgets(Duration viewer, Duration relay) {
+            budgets = new RelayCore.Budgets(viewer, relay);
+            return this;
+        }
+
+        public Builder linger(Duration value) {
+            linger = value;
+            return this;
+        }
+
+        public Builder maxPayload(int value) {
+            maxPayload = value;
+            return this;
+        }
+
+        public RelayConfig build() {
+            return new RelayConfig(nodeId, bind, parents, certificates, downstream, upstream, cacheBytes,
+                    cacheDuration, budgets, linger, maxPayload);
+        }
+    }
+}

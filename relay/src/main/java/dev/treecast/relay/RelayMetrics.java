@@ -1,0 +1,160 @@
+package dev.treecast.relay;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.treecast.protocol.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+
+/**
+ * Every meter of a relay, declared once. The media-path figures are plain fields written only by the relay's
+ * event loop (no atomics on the hot path); Micrometer reads them when scraped, so a reading may be a moment old.
+ * Tags are low-cardinality (the relay's node id, a reason, an error code), never a viewer.
+ */
+public final class RelayMetrics {
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private long objectsReceived;
+    private long bytesReceived;
+    private long objectsForwarded;
+    private long bytesForwarded;
+    private long groups;
+    private long duplicates;
+    private long resumeGaps;
+    private long groupsReset;
+    private long upstreamGroupsAborted;
+    private volatile int sessions;
+    private volatile int subscribers;
+    private final Map<String, Counter> resets = new ConcurrentHashMap<>();
+    private final Map<ErrorCode, Counter> protocolErrors = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limits = new ConcurrentHashMap<>();
+
+    public RelayMetrics(MeterRegistry registry, String nodeId) {
+        this.registry = registry;
+        this.tags = Tags.of("node", nodeId);
+        FunctionCounter.builder("treecast.relay.objects.received", this, m -> m.objectsReceived).tags(tags)
+                .description("objects received from upstream or the local publisher").register(registry);
+        FunctionCounter.builder("treecast.relay.bytes.received", this, m -> m.bytesReceived).tags(tags)
+                .baseUnit("bytes").register(registry);
+        FunctionCounter.builder("treecast.relay.objects.forwarded", this, m -> m.objectsForwarded).tags(tags)
+                .description("objects written to downstream streams (one per subscriber)").register(registry);
+        FunctionCounter.builder("treecast.relay.bytes.forwarded", this, m -> m.bytesForwarded).tags(tags)
+                .baseUnit("bytes").register(registry);
+        FunctionCounter.builder("treecast.relay.groups", this, m -> m.groups).tags(tags)
+                .description("new groups seen").register(registry);
+        FunctionCounter.builder("treecast.relay.objects.duplicate", this, m -> m.duplicates).tags(tags)
+                .register(registry);
+        FunctionCounter.builder("treecast.relay.resume.gaps", this, m -> m.resumeGaps).tags(tags)
+                .description("groups a resuming subscriber asked for that the cache no longer held")
+                .register(registry);
+        FunctionCounter.builder("treecast.relay.upstream.groups.aborted", this, m -> m.upstreamGroupsAborted)
+                .tags(tags).description("groups whose upstream stream was reset before their end").register(registry);
+        Gauge.builder("treecast.relay.sessions", this, m -> m.sessions).tags(tags).register(registry);
+        Gauge.builder("treecast.relay.subscribers", this, m -> m.subscribers).tags(tags).register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void received(int bytes) {
+        objectsReceived++;
+        bytesReceived += bytes;
+    }
+
+    public void forwarded(int bytes) {
+        objectsForwarded++;
+        bytesForwarded += bytes;
+    }
+
+    public void group() {
+        groups++;
+    }
+
+    public void upstreamGroupAborted() {
+        upstreamGroupsAborted++;
+    }
+
+    public void duplicate() {
+        duplicates++;
+    }
+
+    public void resumeGap() {
+        resumeGaps++;
+    }
+
+    /** A downstream group stream was reset or skipped; {@code reason} is one of a few fixed words. */
+    public void groupReset(String reason) {
+        groupsReset++;
+        resets.computeIfAbsent(reason, r -> Counter.builder("treecast.relay.groups.reset").tags(tags)
+                .tag("reason", r).register(registry)).increment();
+    }
+
+    public void protocolError(ErrorCode code) {
+        protocolErrors.computeIfAbsent(code, c -> Counter.builder("treecast.relay.protocol.errors").tags(tags)
+                .tag("code", c.name()).register(registry)).increment();
+    }
+
+    public void limitHit(String limit) {
+        limits.computeIfAbsent(limit, l -> Counter.builder("treecast.relay.limits.hit").tags(tags)
+                .tag("limit", l).register(registry)).increment();
+    }
+
+    public void sessions(int count) {
+        sessions = count;
+    }
+
+    public void subscribers(int delta) {
+        subscribers += delta;
+    }
+
+    public long objectsReceived() {
+        return objectsReceived;
+    }
+
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
+    public long objectsForwarded() {
+        return objectsForwarded;
+    }
+
+    public long bytesForwarded() {
+        return bytesForwarded;
+    }
+
+    public long groups() {
+        return groups;
+    }
+
+    public long groupsReset() {
+        return groupsReset;
+    }
+
+    public long duplicates() {
+        return duplicates;
+    }
+
+    public long resumeGaps() {
+        return resumeGaps;
+    }
+
+    public int sessions() {
+        return sessions;
+    }
+
+    public int subscribers() {
+        return subscribers;
+    }
+
+    /** Protocol errors counted for {@code code}. */
+    public long protocolErrors(ErrorCode code) {
+        Counter c = protocolErrors.get(code);
+        return c == null ? 0 : (long) c.count();
+    }
+}

@@ -1,0 +1,208 @@
+package dev.treecast.relay.core;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.treecast.protocol.ErrorCode;
+import dev.treecast.protocol.ProtocolException;
+import dev.treecast.protocol.control.Announce;
+import dev.treecast.protocol.control.ControlMessage;
+import dev.treecast.protocol.control.ErrorMessage;
+import dev.treecast.protocol.control.GoAway;
+import dev.treecast.protocol.control.Heartbeat;
+import dev.treecast.protocol.control.Role;
+import dev.treecast.protocol.control.Setup;
+import dev.treecast.protocol.control.SetupOk;
+import dev.treecast.protocol.control.Subscribe;
+import dev.treecast.protocol.control.SubscribeError;
+import dev.treecast.protocol.control.Unsubscribe;
+import dev.treecast.transport.Alpn;
+
+/**
+ * The relay's side of one downstream session (a viewer or a child relay), independent of the transport: the
+ * {@code treecast/1} control conversation (SETUP first, then SUBSCRIBE / UNSUBSCRIBE / HEARTBEAT) and the
+ * subscriptions it owns. A peer that breaks the protocol gets an ERROR with the code and is closed; nobody else
+ * notices.
+ *
+ * <p>Owned by the relay's event loop thread.
+ */
+public final class DownstreamSession {
+    private static final Logger LOG = LoggerFactory.getLogger(DownstreamSession.class);
+
+    /** Subscriptions one session may hold at once. */
+    public static final int MAX_SUBSCRIPTIONS = 64;
+
+    private final RelayCore core;
+    private final SubscriberLink link;
+    private final Map<Long, Subscription> subscriptions = new HashMap<>();
+    private final Set<Long> waiting = new HashSet<>();
+    private Setup setup;
+    private boolean closed;
+    private Heartbeat lastHeartbeat;
+
+    public DownstreamSession(RelayCore core, SubscriberLink link) {
+        this.core = core;
+        this.link = link;
+        core.register(this);
+    }
+
+    public SubscriberLink link() {
+        return link;
+    }
+
+    /** The peer's role from SETUP (VIEWER until SETUP arrives). */
+    public Role role() {
+        return setup == null ? Role.VIEWER : setup.role();
+    }
+
+    public String peerNodeId() {
+        return setup == null ? null : setup.nodeId();
+    }
+
+    public Heartbeat lastHeartbeat() {
+        return lastHeartbeat;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * A control message from the peer. Protocol errors close this session (and only this one).
+     */
+    public void onControl(ControlMessage message) {
+        if (closed) {
+            return;
+        }
+        try {
+            handle(message);
+        } catch (ProtocolException e) {
+            fail(e);
+        }
+    }
+
+    private void handle(ControlMessage message) {
+        if (setup == null) {
+            if (!(message instanceof Setup s)) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "expected SETUP, got " + message.type());
+            }
+            if (s.version() != Alpn.VERSION_1) {
+                throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
+                        "version " + s.version() + " is not supported; this relay speaks " + Alpn.VERSION_1);
+            }
+            setup = s;
+            link.send(new SetupOk(Alpn.VERSION_1, core.nodeId()));
+            core.broadcasts().forEach((broadcast, live) -> link.send(new Announce(broadcast, live)));
+            return;
+        }
+        switch (message) {
+            case Subscribe subscribe -> subscribe(subscribe);
+            case Unsubscribe unsubscribe -> {
+                Subscription s = subscriptions.remove(unsubscribe.subscriptionId());
+                waiting.remove(unsubscribe.subscriptionId());
+                if (s != null) {
+                    core.unsubscribe(s, ErrorCode.CANCELLED);
+                }
+            }
+            case Heartbeat heartbeat -> lastHeartbeat = heartbeat;
+            case ErrorMessage error -> LOG.info("{} reports {}: {}", link.describe(), error.code(), error.reason());
+            case GoAway goAway -> close(ErrorCode.NO_ERROR, "peer is going away");
+            default -> throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+                    message.type() + " is not sent by a subscriber");
+        }
+    }
+
+    private void subscribe(Subscribe request) {
+        long id = request.subscriptionId();
+        if (subscriptions.containsKey(id) || waiting.contains(id)) {
+            throw new ProtocolException(ErrorCode.DUPLICATE_SUBSCRIPTION, "subscription id " + id + " is in use");
+        }
+        if (subscriptions.size() + waiting.size() >= MAX_SUBSCRIPTIONS) {
+            core.metrics().limitHit("subscriptions");
+            refuse(id, ErrorCode.LIMIT_EXCEEDED, "at most " + MAX_SUBSCRIPTIONS + " subscriptions per session");
+            return;
+        }
+        waiting.add(id);
+        core.subscribe(this, request);
+    }
+
+    /** The core accepted a subscription of ours. */
+    void accepted(Subscription subscription) {
+        waiting.remove(subscription.id());
+        subscriptions.put(subscription.id(), subscription);
+    }
+
+    /** The core refused a subscription of ours. */
+    void refuse(long id, ErrorCode code, String reason) {
+        waiting.remove(id);
+        if (!closed) {
+            link.send(new SubscribeError(id, code, reason));
+        }
+    }
+
+    /** A live subscription ended from above (e.g. upstream dropped the track). */
+    void ended(Subscription subscription, ErrorCode code, String reason) {
+        subscriptions.remove(subscription.id());
+        if (!closed) {
+            link.send(new SubscribeError(subscription.id(), code, reason));
+        }
+    }
+
+    void announce(Announce announce) {
+        if (setup != null && !closed) {
+            link.send(announce);
+        }
+    }
+
+    private void fail(ProtocolException e) {
+        core.metrics().protocolError(e.code());
+        LOG.warn("closing {}: {} ({})", link.describe(), e.getMessage(), e.code());
+        close(e.code(), e.getMessage());
+    }
+
+    /** The transport reports a protocol error of this peer (e.g. a malformed control stream). */
+    public void onProtocolError(ProtocolException e) {
+        if (!closed) {
+            fail(e);
+        }
+    }
+
+    /** Closes the session from our side. */
+    public void close(ErrorCode code, String reason) {
+        if (closed) {
+            return;
+        }
+        link.close(code, reason);
+        onClosed();
+    }
+
+    /** The transport is gone: every subscription ends and its streams are released. */
+    public void onClosed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Subscription s : List.copyOf(subscriptions.values())) {
+            core.unsubscribe(s, ErrorCode.CANCELLED);
+        }
+        subscriptions.clear();
+        waiting.clear();
+        core.unregister(this);
+    }
+
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    @Override
+    public String toString() {
+        return "DownstreamSession[" + link.describe() + (setup == null ? "" : " " + setup.role() + " "
+                + setup.nodeId()) + ", " + subscriptions.size() + " subscriptions]";
+    }
+}

@@ -1,0 +1,35 @@
+package dev.treecast.relay.core;
+
+import dev.treecast.protocol.ErrorCode;
+import dev.treecast.protocol.control.ControlMessage;
+import dev.treecast.protocol.data.GroupHeader;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamPriority;
+import io.netty.util.concurrent.Future;
+
+/**
+ * The downstream side of one session as the relay core sees it, whatever carries it: a raw QUIC connection
+ * ({@code treecast/1}) or a WebTransport session inside HTTP/3. Both end in QUIC streams of the same stack, so a
+ * cached object's buffer is written to child relays and browsers alike.
+ */
+public interface SubscriberLink {
+    /**
+     * Opens a unidirectional stream to the peer, writes whatever the transport puts first (nothing for raw QUIC,
+     * the WebTransport stream type and session id for WebTransport) and then {@code header}.
+     */
+    Future<QuicStreamChannel> openGroupStream(GroupHeader header, QuicStreamPriority priority);
+
+    /** Whether the peer's stream limit allows one more unidirectional stream now. */
+    boolean canOpenStream();
+
+    void send(ControlMessage message);
+
+    /** Ends the session with {@code code}, telling the peer {@code reason}. */
+    void close(ErrorCode code, String reason);
+
+    EventLoop eventLoop();
+
+    /** A short description of the peer for logs (address, transport). */
+    String describe();
+}
