@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
@@ -58,6 +59,8 @@ public final class QuicServer implements AutoCloseable {
         Channel channel = new Bootstrap()
                 .group(loop)
                 .channel(Transports.datagramChannel())
+                .option(ChannelOption.SO_RCVBUF, Transports.SOCKET_BUFFER)
+                .option(ChannelOption.SO_SNDBUF, Transports.SOCKET_BUFFER)
                 .handler(builder.build())
                 .bind(address)
                 .sync()

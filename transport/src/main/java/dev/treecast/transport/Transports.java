@@ -20,6 +20,12 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * gives UDP GSO), NIO elsewhere. Every QUIC socket of the process goes through here, so the choice is made once.
  */
 public final class Transports {
+    /**
+     * UDP socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max): the default ~200 KiB
+     * overflows in bursts at a few hundred Mbit/s and QUIC then reads the drops as congestion.
+     */
+    public static final int SOCKET_BUFFER = 4 << 20;
+
     private static final boolean EPOLL = Epoll.isAvailable() && !Boolean.getBoolean("treecast.nio");
 
     private Transports() {

@@ -10,6 +10,13 @@ import io.netty.buffer.ByteBuf;
  * has, if any; on the wire it is sent as {@code latestGroup + 1}, with 0 meaning "none yet".
  */
 public record SubscribeOk(long subscriptionId, OptionalLong latestGroup) implements ControlMessage {
+    public SubscribeOk {
+        // The wire carries latestGroup + 1: -1 would silently go out as 0 ("none yet"), Varint.MAX cannot be sent.
+        if (latestGroup.isPresent() && (latestGroup.getAsLong() < 0 || latestGroup.getAsLong() >= Varint.MAX)) {
+            throw new IllegalArgumentException("latest group out of range: " + latestGroup.getAsLong());
+        }
+    }
+
     @Override
     public MessageType type() {
         return MessageType.SUBSCRIBE_OK;

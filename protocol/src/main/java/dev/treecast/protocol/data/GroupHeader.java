@@ -12,8 +12,8 @@ import io.netty.buffer.ByteBuf;
 public record GroupHeader(long subscriptionId, long group, int priority) {
     /** The stream type of a {@code treecast/1} group stream. */
     public static final int STREAM_TYPE = 0x01;
-    /** No header is longer than this: four varints. */
-    public static final int MAX_LENGTH = 1 + 8 + 8 + 2;
+    /** No header is longer than this: four varints, possibly not minimally encoded (RFC 9000 §16). */
+    public static final int MAX_LENGTH = 4 * 8;
 
     public GroupHeader {
         if (subscriptionId < 0 || subscriptionId > Varint.MAX || group < 0 || group > Varint.MAX) {

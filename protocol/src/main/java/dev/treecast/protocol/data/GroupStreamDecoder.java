@@ -22,8 +22,11 @@ public final class GroupStreamDecoder {
         void onObject(ObjectFrame object);
     }
 
-    /** No group or object header is longer than this. */
-    private static final int MAX_HEADER = 8 + 8 + 2 + 8;
+    /** No group or object header is longer than this: four varints of at most 8 bytes (RFC 9000 §16 allows
+     * non-minimal encodings). */
+    private static final int MAX_HEADER = 4 * 8;
+    /** Hard ceiling for {@code maxPayload}, so that an object's size always fits an int. */
+    public static final int MAX_PAYLOAD_LIMIT = 256 << 20;
 
     private final ByteBufAllocator alloc;
     private final int maxPayload;
@@ -33,6 +36,9 @@ public final class GroupStreamDecoder {
     private long lastSequence = -1;
 
     public GroupStreamDecoder(ByteBufAllocator alloc, int maxPayload) {
+        if (maxPayload < 0 || maxPayload > MAX_PAYLOAD_LIMIT) {
+            throw new IllegalArgumentException("maxPayload must be 0.." + MAX_PAYLOAD_LIMIT + ": " + maxPayload);
+        }
         this.alloc = alloc;
         this.maxPayload = maxPayload;
     }
@@ -147,6 +153,7 @@ public final class GroupStreamDecoder {
             release();
             throw new ProtocolException(ErrorCode.TRUNCATED, "group stream ended inside " + where);
         }
+        release();
     }
 
     /** Drops a partly read object; call when the stream is reset or closed. */

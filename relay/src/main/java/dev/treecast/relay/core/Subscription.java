@@ -21,8 +21,11 @@ import io.netty.util.concurrent.Future;
  * <p>Owned by the relay's event loop thread.
  */
 public final class Subscription {
-    /** More open groups than this and the oldest is reset: the subscriber is far behind anyway. */
-    static final int MAX_OPEN_GROUPS = 8;
+    /**
+     * A memory safety net, not the pacing rule (that is the latency budget): more open groups than this and the
+     * oldest is reset.
+     */
+    static final int MAX_OPEN_GROUPS = 64;
 
     private final long id;
     private final Track track;

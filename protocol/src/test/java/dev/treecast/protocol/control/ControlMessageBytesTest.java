@@ -1,0 +1,173 @@
+package dev.treecast.protocol.control;
+
+import static dev.treecast.protocol.Wire.readable;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.treecast.protocol.ErrorCode;
+import dev.treecast.protocol.TrackName;
+import dev.treecast.protocol.NettyLeakCheck;
+import dev.treecast.protocol.TrackingAllocator;
+import dev.treecast.protocol.Varint;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Exact wire bytes of every control message, worked out by hand from {@code type | payload length | payload}
+ * and each message's field list, then decoded back.
+ */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+@ExtendWith(NettyLeakCheck.class)
+class ControlMessageBytesTest {
+    private final TrackingAllocator alloc = new TrackingAllocator();
+
+    @AfterEach
+    void noLeaks() {
+        alloc.assertAllReleased();
+    }
+
+    static Stream<Arguments> messages() {
+        return Stream.of(
+                // SETUP 0x01: version 1, role RELAY (1), node id "relay-a" (7 bytes) -> payload 1+1+1+7 = 10
+                Arguments.of(new Setup(1, Role.RELAY, "relay-a"), new int[] {
+                        0x01, 0x0a, 0x01, 0x01, 0x07, 0x72, 0x65, 0x6c, 0x61, 0x79, 0x2d, 0x61}),
+                // version 16384 takes four bytes, VIEWER is 0, empty node id -> payload 4+1+1 = 6
+                Arguments.of(new Setup(16_384, Role.VIEWER, ""), new int[] {
+                        0x01, 0x06, 0x80, 0x00, 0x40, 0x00, 0x00, 0x00}),
+                // node id "é" is two UTF-8 bytes -> payload 1+1+1+2 = 5
+                Arguments.of(new Setup(1, Role.VIEWER, "é"), new int[] {
+                        0x01, 0x05, 0x01, 0x00, 0x02, 0xc3, 0xa9}),
+                // SETUP_OK 0x02: version 1, node id "root"
+                Arguments.of(new SetupOk(1, "root"), new int[] {
+                        0x02, 0x06, 0x01, 0x04, 0x72, 0x6f, 0x6f, 0x74}),
+                // SUBSCRIBE 0x03: id 5, "live", "video", start LATEST (0), priority 0 -> payload 1+5+6+1+1 = 14
+                Arguments.of(new Subscribe(5, new TrackName("live", "video"), StartPosition.LATEST, 0), new int[] {
+                        0x03, 0x0e, 0x05, 0x04, 0x6c, 0x69, 0x76, 0x65, 0x05, 0x76, 0x69, 0x64, 0x65, 0x6f, 0x00,
+                        0x00}),
+                // id 64 (2 bytes), "b", "a", At(300, 2) = 1 | 0x412c | 2, priority 255 (2 bytes) -> payload 12
+                Arguments.of(new Subscribe(64, new TrackName("b", "a"), new StartPosition.At(300, 2), 255),
+                        new int[] {0x03, 0x0c, 0x40, 0x40, 0x01, 0x62, 0x01, 0x61, 0x01, 0x41, 0x2c, 0x02, 0x40,
+                                0xff}),
+                // SUBSCRIBE_OK 0x04: latest group is sent + 1, 0 meaning none
+                Arguments.of(new SubscribeOk(7, OptionalLong.empty()), new int[] {0x04, 0x02, 0x07, 0x00}),
+                Arguments.of(new SubscribeOk(7, OptionalLong.of(0)), new int[] {0x04, 0x02, 0x07, 0x01}),
+                Arguments.of(new SubscribeOk(1, OptionalLong.of(62)), new int[] {0x04, 0x02, 0x01, 0x3f}),
+                Arguments.of(new SubscribeOk(1, OptionalLong.of(63)), new int[] {0x04, 0x03, 0x01, 0x40, 0x40}),
+                // SUBSCRIBE_ERROR 0x05: id 5, NOT_FOUND (7), "no such track" (13) -> payload 16
+                Arguments.of(new SubscribeError(5, ErrorCode.NOT_FOUND, "no such track"), new int[] {
+                        0x05, 0x10, 0x05, 0x07, 0x0d, 0x6e, 0x6f, 0x20, 0x73, 0x75, 0x63, 0x68, 0x20, 0x74, 0x72,
+                        0x61, 0x63, 0x6b}),
+                // UNSUBSCRIBE 0x06
+                Arguments.of(new Unsubscribe(5), new int[] {0x06, 0x01, 0x05}),
+                Arguments.of(new Unsubscribe(Varint.MAX), new int[] {
+                        0x06, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}),
+                // ANNOUNCE 0x07: "live", status 1 (live) / 0 (ended)
+                Arguments.of(new Announce("live", true), new int[] {0x07, 0x06, 0x04, 0x6c, 0x69, 0x76, 0x65, 0x01}),
+                Arguments.of(new Announce("live", false), new int[] {0x07, 0x06, 0x04, 0x6c, 0x69, 0x76, 0x65, 0x00}),
+                // HEARTBEAT 0x10: seq 1, relays 2, viewers 1000 (0x3e8 -> 0x43e8)
+                Arguments.of(new Heartbeat(1, 2, 1000), new int[] {0x10, 0x04, 0x01, 0x02, 0x43, 0xe8}),
+                // BACKUPS 0x11: count 2, "a:1", "b:2" -> payload 1+4+4 = 9
+                Arguments.of(new Backups(List.of("a:1", "b:2")), new int[] {
+                        0x11, 0x09, 0x02, 0x03, 0x61, 0x3a, 0x31, 0x03, 0x62, 0x3a, 0x32}),
+                Arguments.of(new Backups(List.of()), new int[] {0x11, 0x01, 0x00}),
+                // MOVE 0x12: "10.0.0.2:4433" (13 bytes) -> payload 14
+                Arguments.of(new Move("10.0.0.2:4433"), new int[] {
+                        0x12, 0x0e, 0x0d, 0x31, 0x30, 0x2e, 0x30, 0x2e, 0x30, 0x2e, 0x32, 0x3a, 0x34, 0x34, 0x33,
+                        0x33}),
+                // GOAWAY 0x13: empty address (move to your own next backup) / "x:1"
+                Arguments.of(new GoAway(""), new int[] {0x13, 0x01, 0x00}),
+                Arguments.of(new GoAway("x:1"), new int[] {0x13, 0x04, 0x03, 0x78, 0x3a, 0x31}),
+                // ERROR 0x1f: PROTOCOL_VIOLATION (2), "bad"
+                Arguments.of(new ErrorMessage(ErrorCode.PROTOCOL_VIOLATION, "bad"), new int[] {
+                        0x1f, 0x05, 0x02, 0x03, 0x62, 0x61, 0x64}),
+                // UNKNOWN is 0xff on the wire, a two-byte varint
+                Arguments.of(new ErrorMessage(ErrorCode.UNKNOWN, ""), new int[] {0x1f, 0x03, 0x40, 0xff, 0x00}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("messages")
+    void encodesToExactBytes(ControlMessage message, int[] expected) {
+        ByteBuf out = alloc.buffer();
+        try {
+            ControlCodec.encode(message, out);
+            assertThat(readable(out)).containsExactly(expected);
+            assertThat(ControlCodec.encodedLength(message)).isEqualTo(expected.length);
+        } finally {
+            out.release();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("messages")
+    void decodesExactBytesToTheMessage(ControlMessage message, int[] wire) {
+        ByteBuf in = alloc.bytes(wire);
+        try {
+            assertThat(ControlCodec.decode(in)).isEqualTo(message);
+            assertThat(in.isReadable()).isFalse();
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
+    void aPayloadOf64BytesOrMoreHasATwoByteLengthPrefix() {
+        // id 5, code 7, reason of 100 'r' (length 100 = 0x4064, two bytes) -> payload 1+1+2+100 = 104 = 0x4068
+        SubscribeError message = new SubscribeError(5, ErrorCode.NOT_FOUND, "r".repeat(100));
+        ByteBuf out = alloc.buffer();
+        try {
+            ControlCodec.encode(message, out);
+            byte[] bytes = readable(out);
+            assertThat(bytes).hasSize(3 + 104).startsWith(0x05, 0x40, 0x68, 0x05, 0x07, 0x40, 0x64, 0x72);
+            assertThat(ControlCodec.decode(out)).isEqualTo(message);
+        } finally {
+            out.release();
+        }
+    }
+
+    @Test
+    void messageTypeIdsAreFixed() {
+        assertThat(MessageType.SETUP.id()).isEqualTo(0x01);
+        assertThat(MessageType.SETUP_OK.id()).isEqualTo(0x02);
+        assertThat(MessageType.SUBSCRIBE.id()).isEqualTo(0x03);
+        assertThat(MessageType.SUBSCRIBE_OK.id()).isEqualTo(0x04);
+        assertThat(MessageType.SUBSCRIBE_ERROR.id()).isEqualTo(0x05);
+        assertThat(MessageType.UNSUBSCRIBE.id()).isEqualTo(0x06);
+        assertThat(MessageType.ANNOUNCE.id()).isEqualTo(0x07);
+        assertThat(MessageType.HEARTBEAT.id()).isEqualTo(0x10);
+        assertThat(MessageType.BACKUPS.id()).isEqualTo(0x11);
+        assertThat(MessageType.MOVE.id()).isEqualTo(0x12);
+        assertThat(MessageType.GOAWAY.id()).isEqualTo(0x13);
+        assertThat(MessageType.ERROR.id()).isEqualTo(0x1f);
+        for (MessageType t : MessageType.values()) {
+            assertThat(MessageType.byId(t.id())).isSameAs(t);
+        }
+    }
+
+    @Test
+    void everyMessageReportsItsType() {
+        assertThat(new Setup(1, Role.RELAY, "n").type()).isSameAs(MessageType.SETUP);
+        assertThat(new SetupOk(1, "n").type()).isSameAs(MessageType.SETUP_OK);
+        assertThat(new Subscribe(1, new TrackName("b", "t"), StartPosition.LATEST, 0).type())
+                .isSameAs(MessageType.SUBSCRIBE);
+        assertThat(new SubscribeOk(1, OptionalLong.empty()).type()).isSameAs(MessageType.SUBSCRIBE_OK);
+        assertThat(new SubscribeError(1, ErrorCode.NOT_FOUND, "").type()).isSameAs(MessageType.SUBSCRIBE_ERROR);
+        assertThat(new Unsubscribe(1).type()).isSameAs(MessageType.UNSUBSCRIBE);
+        assertThat(new Announce("b", true).type()).isSameAs(MessageType.ANNOUNCE);
+        assertThat(new Heartbeat(1, 1, 1).type()).isSameAs(MessageType.HEARTBEAT);
+        assertThat(new Backups(List.of()).type()).isSameAs(MessageType.BACKUPS);
+        assertThat(new Move("a").type()).isSameAs(MessageType.MOVE);
+        assertThat(new GoAway("").type()).isSameAs(MessageType.GOAWAY);
+        assertThat(new ErrorMessage(ErrorCode.NO_ERROR, "").type()).isSameAs(MessageType.ERROR);
+    }
+}
