@@ -20,6 +20,7 @@ import dev.treecast.protocol.control.Setup;
 import dev.treecast.protocol.control.StartPosition;
 import dev.treecast.protocol.control.Subscribe;
 import dev.treecast.testing.Await;
+import dev.treecast.transport.testing.RecordingSubscriber;
 import dev.treecast.transport.Alpn;
 import dev.treecast.transport.ClientSession;
 import dev.treecast.transport.QuicClientEndpoint;

@@ -18,6 +18,7 @@ import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.TrackName;
 import dev.treecast.protocol.control.StartPosition;
 import dev.treecast.testing.Await;
+import dev.treecast.transport.testing.RecordingSubscriber;
 import dev.treecast.transport.Alpn;
 import dev.treecast.transport.ClientSession;
 import dev.treecast.transport.QuicClientEndpoint;

@@ -1,4 +1,4 @@
-package dev.treecast.relay;
+package dev.treecast.transport.testing;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,11 +10,11 @@ import dev.treecast.transport.ClientSession;
 import io.netty.buffer.ByteBufUtil;
 
 /** Records everything a subscription receives, copying payloads so frames are released at once. */
-final class RecordingSubscriber implements ClientSession.SubscriptionListener {
-    record Received(long group, long sequence, long timestampMicros, byte[] payload, long arrivalNanos) {
+public final class RecordingSubscriber implements ClientSession.SubscriptionListener {
+    public record Received(long group, long sequence, long timestampMicros, byte[] payload, long arrivalNanos) {
     }
 
-    record GroupEnd(long group, ErrorCode code) {
+    public record GroupEnd(long group, ErrorCode code) {
     }
 
     private final List<Received> objects = new ArrayList<>();
@@ -52,31 +52,31 @@ final class RecordingSubscriber implements ClientSession.SubscriptionListener {
         ends.add(new GroupEnd(group, code));
     }
 
-    boolean subscribed() {
+    public boolean subscribed() {
         return subscribed;
     }
 
-    ErrorCode error() {
+    public ErrorCode error() {
         return error;
     }
 
-    String errorReason() {
+    public String errorReason() {
         return errorReason;
     }
 
-    synchronized List<Received> objects() {
+    public synchronized List<Received> objects() {
         return List.copyOf(objects);
     }
 
-    synchronized int count() {
+    public synchronized int count() {
         return objects.size();
     }
 
-    synchronized List<GroupEnd> ends() {
+    public synchronized List<GroupEnd> ends() {
         return List.copyOf(ends);
     }
 
-    synchronized long endsWith(ErrorCode code) {
+    public synchronized long endsWith(ErrorCode code) {
         return ends.stream().filter(e -> e.code() == code).count();
     }
 }

@@ -1,0 +1,38 @@
+package dev.treecast.ingest;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+/** The ingest's small HTTP API besides uploads: exact paths, GET only. Handlers run on the HTTP thread. */
+public final class HttpRoutes {
+    private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> routes = new LinkedHashMap<>();
+
+    /** Serves {@code GET path} with {@code handler}. */
+    public synchronized HttpRoutes get(String path, Function<QueryStringDecoder, FullHttpResponse> handler) {
+        routes.put(path, handler);
+        return this;
+    }
+
+    synchronized FullHttpResponse handle(HttpRequest request) {
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        Function<QueryStringDecoder, FullHttpResponse> handler = routes.get(uri.path());
+        if (handler == null) {
+            return HttpResponses.text(HttpResponseStatus.NOT_FOUND, "no such resource: " + uri.path() + "\n");
+        }
+        if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+            return HttpResponses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, uri.path() + " only answers GET\n");
+        }
+        try {
+            return handler.apply(uri);
+        } catch (IllegalArgumentException e) {
+            return HttpResponses.text(HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+        }
+    }
+}

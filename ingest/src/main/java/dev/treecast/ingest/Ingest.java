@@ -1,0 +1,178 @@
+package dev.treecast.ingest;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.treecast.relay.Relay;
+import dev.treecast.transport.Transports;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+
+/**
+ * The root of the tree: a root {@link Relay} that relays connect to over QUIC, fed by encoders over HTTP
+ * ({@code PUT /ingest/<broadcast>}, live CMAF), by the built-in looping clip, or by a synthetic source.
+ * Embeddable: {@code new Ingest(config).start()}, then {@code close()}.
+ */
+public final class Ingest implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+
+    private final IngestConfig config;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final Map<String, BroadcastPublisher> broadcasts = new ConcurrentHashMap<>();
+    private final List<AutoCloseable> sources = new CopyOnWriteArrayList<>();
+    private final HttpRoutes routes = new HttpRoutes();
+    private Relay root;
+    private IngestMetrics metrics;
+    private EventLoopGroup httpGroup;
+    private Channel http;
+
+    public Ingest(IngestConfig config) {
+        this(config, new SimpleMeterRegistry(), Clock.systemUTC());
+    }
+
+    public Ingest(IngestConfig config, MeterRegistry registry, Clock clock) {
+        this.config = config;
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    public Ingest start() throws InterruptedException {
+        metrics = new IngestMetrics(registry);
+        root = new Relay(config.root(), registry).start();
+        routes.get("/healthz", q -> HttpResponses.text(HttpResponseStatus.OK, "ok\n"));
+        routes.get("/api/broadcasts", q -> HttpResponses.json(HttpResponseStatus.OK, broadcastsJson()));
+        httpGroup = Transports.newGroup(1, "ingest-http");
+        try {
+            http = new ServerBootstrap()
+                    .group(httpGroup)
+                    .channel(Transports.serverSocketChannel())
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 1 << 20),
+                                    new HttpServerExpectContinueHandler(),
+                                    new IngestHttpHandler(Ingest.this, routes));
+                        }
+                    })
+                    .bind(config.http())
+                    .sync()
+                    .channel();
+        } catch (InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("ingest: HTTP on {} (PUT /ingest/<broadcast>), tree root on quic {}", httpAddress(),
+                root.quicAddress());
+        return this;
+    }
+
+    private String broadcastsJson() {
+        StringBuilder json = new StringBuilder("[");
+        broadcasts.values().forEach(b -> json.append(json.length() > 1 ? "," : "").append("{\"name\":\"")
+                .append(b.broadcast()).append("\",\"live\":").append(b.isLive()).append("}"));
+        return json.append("]").toString();
+    }
+
+    /** The publisher of {@code name}, created on first use (its catalog track exists from then on). */
+    public BroadcastPublisher broadcast(String name) {
+        return broadcasts.computeIfAbsent(name, n -> new BroadcastPublisher(n, root.origin(), clock, alloc, metrics));
+    }
+
+    CmafPackager newPackager(BroadcastPublisher publisher) {
+        return new CmafPackager(publisher, alloc, config.maxBoxSize());
+    }
+
+    /** Starts replaying the built-in demo clip as {@code broadcast}. */
+    public ClipSource playDemoClip(String broadcast) {
+        return playClip(broadcast, ClipSource.DEMO_CLIP);
+    }
+
+    /** Starts replaying a CMAF clip from the classpath as {@code broadcast}, in a loop. */
+    public ClipSource playClip(String broadcast, String resource) {
+        ClipSource source = new ClipSource(broadcast(broadcast), ClipSource.loadResource(resource, alloc), alloc);
+        sources.add(source);
+        return source;
+    }
+
+    /** Starts a synthetic source: {@code bitsPerSecond} in 30 objects a second, a group a second. */
+    public SyntheticSource synthetic(String broadcast, long bitsPerSecond) {
+        return synthetic(broadcast, bitsPerSecond, 30, Duration.ofSeconds(1));
+    }
+
+    public SyntheticSource synthetic(String broadcast, long bitsPerSecond, int objectsPerSecond,
+                                     Duration groupDuration) {
+        SyntheticSource source = new SyntheticSource(broadcast(broadcast), bitsPerSecond, objectsPerSecond,
+                groupDuration);
+        sources.add(source);
+        return source;
+    }
+
+    /** The root relay (its QUIC address is where relays connect). */
+    public Relay root() {
+        return root;
+    }
+
+    public InetSocketAddress quicAddress() {
+        return root.quicAddress();
+    }
+
+    public InetSocketAddress httpAddress() {
+        return (InetSocketAddress) http.localAddress();
+    }
+
+    public HttpRoutes routes() {
+        return routes;
+    }
+
+    public IngestMetrics metrics() {
+        return metrics;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        List<AutoCloseable> running = new ArrayList<>(sources);
+        sources.clear();
+        for (AutoCloseable source : running) {
+            try {
+                source.close();
+            } catch (Exception e) {
+                LOG.warn("source did not stop cleanly: {}", e.toString());
+            }
+        }
+        if (http != null) {
+            http.close().syncUninterruptibly();
+        }
+        if (httpGroup != null) {
+            httpGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (root != null) {
+            root.close();
+        }
+    }
+}
