@@ -1,5 +1,7 @@
 package dev.treecast.ingest;
 
+import dev.treecast.transport.http.HttpResponses;
+import dev.treecast.transport.http.HttpRoutes;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;

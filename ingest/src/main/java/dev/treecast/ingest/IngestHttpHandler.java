@@ -1,5 +1,7 @@
 package dev.treecast.ingest;
 
+import dev.treecast.transport.http.HttpResponses;
+import dev.treecast.transport.http.HttpRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

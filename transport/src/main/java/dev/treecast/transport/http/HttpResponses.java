@@ -1,4 +1,4 @@
-package dev.treecast.ingest;
+package dev.treecast.transport.http;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,4 +1,4 @@
-package dev.treecast.ingest;
+package dev.treecast.transport.http;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,7 +10,10 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
-/** The ingest's small HTTP API besides uploads: exact paths, GET only. Handlers run on the HTTP thread. */
+/**
+ * A small HTTP API: exact paths, GET only, each answered by a function of the query. Handlers run on the HTTP
+ * thread. Shared by the ingest (next to uploads) and the relays' HTTP port.
+ */
 public final class HttpRoutes {
     private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> routes = new LinkedHashMap<>();
 
@@ -20,7 +23,8 @@ public final class HttpRoutes {
         return this;
     }
 
-    synchronized FullHttpResponse handle(HttpRequest request) {
+    /** Answers {@code request}: 404 for unknown paths, 405 for anything but GET/HEAD, 400 for bad arguments. */
+    public synchronized FullHttpResponse handle(HttpRequest request) {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         Function<QueryStringDecoder, FullHttpResponse> handler = routes.get(uri.path());
         if (handler == null) {
