@@ -15,7 +15,13 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.treecast.ingest.director.Director;
+import dev.treecast.protocol.TrackName;
 import dev.treecast.relay.Relay;
+import dev.treecast.transport.http.StaticResources;
 import dev.treecast.transport.Transports;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -26,7 +32,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 
@@ -44,7 +53,10 @@ public final class Ingest implements AutoCloseable {
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private final Map<String, BroadcastPublisher> broadcasts = new ConcurrentHashMap<>();
     private final List<AutoCloseable> sources = new CopyOnWriteArrayList<>();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final HttpRoutes routes = new HttpRoutes();
+    private final Director director = new Director();
     private Relay root;
     private IngestMetrics metrics;
     private EventLoopGroup httpGroup;
@@ -65,6 +77,8 @@ public final class Ingest implements AutoCloseable {
         root = new Relay(config.root(), registry).start();
         routes.get("/healthz", q -> HttpResponses.text(HttpResponseStatus.OK, "ok\n"));
         routes.get("/api/broadcasts", q -> HttpResponses.json(HttpResponseStatus.OK, broadcastsJson()));
+        routes.get("/api/director", this::direct);
+        new StaticResources("/player").mount(routes, "/player/");
         httpGroup = Transports.newGroup(1, "ingest-http");
         try {
             http = new ServerBootstrap()
@@ -88,6 +102,40 @@ public final class Ingest implements AutoCloseable {
         LOG.info("ingest: HTTP on {} (PUT /ingest/<broadcast>), tree root on quic {}", httpAddress(),
                 root.quicAddress());
         return this;
+    }
+
+    /** {@code GET /api/director?broadcast=B[&region=R]}: where a new viewer should go. */
+    private FullHttpResponse direct(QueryStringDecoder query) {
+        String broadcast = single(query, "broadcast");
+        if (broadcast == null || !TrackName.isValidName(broadcast, TrackName.MAX_BROADCAST)) {
+            throw new IllegalArgumentException("give a valid broadcast: /api/director?broadcast=NAME[&region=R]");
+        }
+        String region = single(query, "region");
+        FullHttpResponse response = director.choose(broadcast, region)
+                .map(answer -> HttpResponses.json(HttpResponseStatus.OK, toJson(Director.json(broadcast, answer))))
+                .orElseGet(() -> HttpResponses.json(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        toJson(Map.of("broadcast", broadcast, "error", director.size() == 0
+                                ? "no relay serves viewers yet" : "every relay is full"))));
+        response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        return response;
+    }
+
+    private static String single(QueryStringDecoder query, String name) {
+        List<String> values = query.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Where new viewers are sent; edges register here. */
+    public Director director() {
+        return director;
     }
 
     private String broadcastsJson() {

@@ -11,11 +11,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 /**
- * A small HTTP API: exact paths, GET only, each answered by a function of the query. Handlers run on the HTTP
- * thread. Shared by the ingest (next to uploads) and the relays' HTTP port.
+ * A small HTTP API: GET only, each path answered by a function of the query; exact paths first, then the longest
+ * matching prefix. Handlers run on the HTTP thread. Shared by the ingest (next to uploads) and the relays' HTTP
+ * port.
  */
 public final class HttpRoutes {
     private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> routes = new LinkedHashMap<>();
+    private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> prefixes = new LinkedHashMap<>();
 
     /** Serves {@code GET path} with {@code handler}. */
     public synchronized HttpRoutes get(String path, Function<QueryStringDecoder, FullHttpResponse> handler) {
@@ -23,10 +25,30 @@ public final class HttpRoutes {
         return this;
     }
 
+    /** Serves every {@code GET} path starting with {@code prefix} (not matched exactly) with {@code handler}. */
+    public synchronized HttpRoutes getPrefix(String prefix, Function<QueryStringDecoder, FullHttpResponse> handler) {
+        prefixes.put(prefix, handler);
+        return this;
+    }
+
+    private Function<QueryStringDecoder, FullHttpResponse> find(String path) {
+        Function<QueryStringDecoder, FullHttpResponse> handler = routes.get(path);
+        if (handler != null) {
+            return handler;
+        }
+        String best = null;
+        for (String prefix : prefixes.keySet()) {
+            if (path.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
+                best = prefix;
+            }
+        }
+        return best == null ? null : prefixes.get(best);
+    }
+
     /** Answers {@code request}: 404 for unknown paths, 405 for anything but GET/HEAD, 400 for bad arguments. */
     public synchronized FullHttpResponse handle(HttpRequest request) {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        Function<QueryStringDecoder, FullHttpResponse> handler = routes.get(uri.path());
+        Function<QueryStringDecoder, FullHttpResponse> handler = find(uri.path());
         if (handler == null) {
             return HttpResponses.text(HttpResponseStatus.NOT_FOUND, "no such resource: " + uri.path() + "\n");
         }
