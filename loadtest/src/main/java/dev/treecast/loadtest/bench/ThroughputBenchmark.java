@@ -58,7 +58,8 @@ public final class ThroughputBenchmark {
 
     /** One scenario's figures. */
     public record Result(String name, int subscribers, long window, double deliveredMbps, double perSubscriberMbps,
-                         double relayCpuSecondsPerGbit, long lost) {
+                         double relayCpuSecondsPerGbit, double rootCpuSecondsPerGbit,
+                         double subscriberCpuSecondsPerGbit, long lost) {
     }
 
     public List<Result> run() throws Exception {
@@ -72,15 +73,25 @@ public final class ThroughputBenchmark {
         best.add(best("via 1 relay, 10 subscribers", true, 10));
         Result base = best.get(0);
         out.println();
-        out.println("best window of each scenario; ratio = delivered Mbit/s / baseline");
-        out.printf("%-30s %8s %12s %14s %8s %17s %6s%n", "scenario", "window", "Mbit/s", "per sub Mbit/s",
-                "ratio", "relay CPU s/Gbit", "lost");
+        out.println("best window of each scenario; ratio = delivered Mbit/s / baseline; CPU in thread seconds per"
+                + " Gbit each thread handled");
+        out.printf("%-30s %6s %8s %9s %6s %10s %10s %10s %5s%n", "scenario", "window", "Mbit/s", "per sub",
+                "ratio", "relay CPU", "root CPU", "sub CPU", "lost");
         for (Result r : best) {
-            out.printf("%-30s %6dMi %12.0f %14.0f %8.2f %17s %6d%n", r.name(), r.window() >> 20, r.deliveredMbps(),
-                    r.perSubscriberMbps(), r.deliveredMbps() / base.deliveredMbps(),
+            out.printf("%-30s %4dMi %8.0f %9.0f %6.2f %10s %10.2f %10.2f %5d%n", r.name(), r.window() >> 20,
+                    r.deliveredMbps(), r.perSubscriberMbps(), r.deliveredMbps() / base.deliveredMbps(),
                     Double.isNaN(r.relayCpuSecondsPerGbit()) ? "-" : String.format("%.2f", r.relayCpuSecondsPerGbit()),
-                    r.lost());
+                    r.rootCpuSecondsPerGbit(), r.subscriberCpuSecondsPerGbit(), r.lost());
         }
+        Result oneHop = best.get(1);
+        double direct = base.rootCpuSecondsPerGbit() + base.subscriberCpuSecondsPerGbit();
+        out.printf("%nA relay receives and sends every byte: it costs %.2f s/Gbit, against %.2f s/Gbit for the"
+                        + " direct connection's sender + receiver together (efficiency %.2f).%n",
+                oneHop.relayCpuSecondsPerGbit(), direct, direct / oneHop.relayCpuSecondsPerGbit());
+        out.printf("With every thread on the same %d cores, the relay path carries %.2f of the baseline;"
+                        + " with 10 subscribers the relay sends %.2f times the baseline.%n",
+                Runtime.getRuntime().availableProcessors(), oneHop.deliveredMbps() / base.deliveredMbps(),
+                best.get(2).deliveredMbps() / base.deliveredMbps());
         return best;
     }
 
@@ -132,24 +143,32 @@ public final class ThroughputBenchmark {
             publisher.start();
             LockSupport.parkNanos(warmup.toNanos());
             long relayThread = relay == null ? -1 : threadId(relay.nodeId());
-            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-            long cpu0 = relayThread < 0 ? 0 : threads.getThreadCpuTime(relayThread);
+            long rootThread = threadId(root.nodeId());
+            long subscriberThread = threadId("bench-subscriber");
+            long relayCpu0 = cpu(relayThread);
+            long rootCpu0 = cpu(rootThread);
+            long subscriberCpu0 = cpu(subscriberThread);
             long bytes0 = counters.stream().mapToLong(c -> c.bytes.get()).sum();
             long t0 = System.nanoTime();
             LockSupport.parkNanos(measure.toNanos());
             long t1 = System.nanoTime();
             long bytes1 = counters.stream().mapToLong(c -> c.bytes.get()).sum();
-            long cpu1 = relayThread < 0 ? 0 : threads.getThreadCpuTime(relayThread);
+            long relayCpu = cpu(relayThread) - relayCpu0;
+            long rootCpu = cpu(rootThread) - rootCpu0;
+            long subscriberCpu = cpu(subscriberThread) - subscriberCpu0;
             pump.stop = true;
             publisher.join();
             double seconds = (t1 - t0) / 1e9;
             double mbps = (bytes1 - bytes0) * 8 / seconds / 1e6;
             double gbits = (bytes1 - bytes0) * 8 / 1e9;
-            double cpuPerGbit = relayThread < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9 / gbits;
+            // The root sends what one subscriber gets (it sends once per connection below it).
+            double rootGbits = viaRelay ? gbits / subscribers : gbits;
+            double cpuPerGbit = relayThread < 0 ? Double.NaN : relayCpu / 1e9 / gbits;
             long lost = counters.stream().mapToLong(c -> c.resets.get()).sum();
             out.printf("  %-30s window %2d MiB: %6.0f Mbit/s delivered, groups reset at root %d, at relay %d%n", name,
                     window >> 20, mbps, root.metrics().groupsReset(), relay == null ? 0 : relay.metrics().groupsReset());
-            return new Result(name, subscribers, window, mbps, mbps / subscribers, cpuPerGbit, lost);
+            return new Result(name, subscribers, window, mbps, mbps / subscribers, cpuPerGbit,
+                    rootCpu / 1e9 / rootGbits, subscriberCpu / 1e9 / gbits, lost);
         } finally {
             clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             if (relay != null) {
@@ -157,6 +176,14 @@ public final class ThroughputBenchmark {
             }
             root.close();
         }
+    }
+
+    private static long cpu(long threadId) {
+        if (threadId < 0) {
+            return 0;
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return threads.getThreadCpuTime(threadId);
     }
 
     private static long threadId(String prefix) {
