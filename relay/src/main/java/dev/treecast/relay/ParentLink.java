@@ -215,10 +215,12 @@ final class ParentLink implements Upstream {
             }
             if (code == ErrorCode.NO_ERROR) {
                 core.onUpstreamGroupEnd(track, group);
-            } else if (code != ErrorCode.UPSTREAM_LOST) {
+            } else if (code == ErrorCode.TOO_SLOW) {
+                // The parent dropped the rest of this group for us: it will not come.
                 core.onUpstreamGroupAborted(track, group, code);
             }
-            // UPSTREAM_LOST: the session is going; the resumed subscription continues this group.
+            // Anything else (the connection or the parent going away, a cancelled stream): a resume on the next
+            // session continues the group; if none does, the stall check ends it.
         }
     }
 }

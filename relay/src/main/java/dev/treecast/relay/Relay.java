@@ -2,6 +2,7 @@ package dev.treecast.relay;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +73,8 @@ public final class Relay implements AutoCloseable {
         GroupCache cache = new GroupCache(config.cacheBytes(), config.cacheDuration(), Ticker.systemTicker());
         try {
             if (!config.isRoot()) {
-                upstreamEndpoint = QuicClientEndpoint.bind(loop, config.upstream(), Alpn.TREECAST_1);
+                upstreamEndpoint = QuicClientEndpoint.bind(loop, config.upstream(), Alpn.TREECAST_1)
+                        .connectTimeout(Duration.ofSeconds(1));
                 ClientSession.Options options = ClientSession.Options.relay(config.nodeId());
                 parentLink = new ParentLink(upstreamEndpoint, config.parents(),
                         new ClientSession.Options(options.nodeId(), options.role(), options.heartbeat(),

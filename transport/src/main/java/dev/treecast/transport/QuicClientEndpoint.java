@@ -1,6 +1,7 @@
 package dev.treecast.transport;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
@@ -27,10 +28,20 @@ import io.netty.util.concurrent.Future;
  * (mutual TLS or join tokens) is a separate piece of work.
  */
 public final class QuicClientEndpoint implements AutoCloseable {
+    /** A handshake that takes longer than this fails (a peer that is gone does not answer at all). */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
     private final Channel channel;
+    private volatile Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
 
     private QuicClientEndpoint(Channel channel) {
         this.channel = channel;
+    }
+
+    /** How long a handshake may take before the connection attempt fails. */
+    public QuicClientEndpoint connectTimeout(Duration timeout) {
+        this.connectTimeout = timeout;
+        return this;
     }
 
     /** Binds an ephemeral port on {@code bindAddress} (e.g. {@code 0.0.0.0:0}) on {@code loop}. */
@@ -77,6 +88,7 @@ public final class QuicClientEndpoint implements AutoCloseable {
     public Future<QuicChannel> connect(InetSocketAddress remote, ChannelHandler connectionHandler,
                                        ChannelHandler streamHandler) {
         QuicChannelBootstrap bootstrap = QuicChannel.newBootstrap(channel)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .handler(connectionHandler)
                 .streamHandler(streamHandler)
                 .remoteAddress(remote);

@@ -119,7 +119,9 @@ public final class RelayCore {
             }
             track = new Track(name, Track.State.PENDING, cache, metrics);
             tracks.put(name, track);
-            upstream.subscribe(name, StartPosition.LATEST);
+            // Ask upstream for what the first subscriber asks us: a child resuming at (group, object) after a
+            // change of parent is served from our parent's cache, without a gap.
+            upstream.subscribe(name, request.start());
         }
         if (track.state() == Track.State.PENDING) {
             pending.computeIfAbsent(name, n -> new ArrayList<>()).add(new PendingSubscribe(session, request));
@@ -275,7 +277,7 @@ public final class RelayCore {
         long now = nanoClock.getAsLong();
         for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
             Track track = it.next();
-            track.enforceBudgets(now);
+            track.enforceBudgets(now, budgets.relay().toNanos());
             long idleSince = track.lingerSinceNanos();
             if (!isOrigin() && idleSince >= 0 && now - idleSince > lingerNanos
                     && !pending.containsKey(track.name())) {

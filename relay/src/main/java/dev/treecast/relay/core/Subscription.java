@@ -210,7 +210,11 @@ public final class Subscription {
         metrics.groupReset("open-failed");
     }
 
-    /** Ends the subscription: open group streams are reset with {@code code}. */
+    /**
+     * Ends the subscription: open group streams are reset with {@code code}. Resetting also drops their unsent
+     * bytes, which matters when the whole session closes: a congestion window full of stale data would otherwise
+     * keep the CONNECTION_CLOSE from leaving, and the peer would only notice at its idle timeout.
+     */
     void close(ErrorCode code) {
         if (closed) {
             return;

@@ -32,6 +32,9 @@ public final class Track {
     private CachedGroup newest;
     private long latestGroup = -1;
     private long lingerSinceNanos = -1;
+    /** Recent groups not yet complete, oldest first: where a resume must start. */
+    private final java.util.TreeSet<Long> incomplete = new java.util.TreeSet<>();
+    private static final int MAX_TRACKED_INCOMPLETE = 16;
 
     Track(TrackName name, State state, GroupCache cache, RelayMetrics metrics) {
         this.name = name;
@@ -63,12 +66,19 @@ public final class Track {
     }
 
     /**
-     * Where a resumed upstream subscription must start so that nothing is missed or repeated: the object after the
-     * last one of the newest group, or the next group if that one is complete. Null before any data.
+     * Where a resumed upstream subscription must start so that nothing is missed: the object after the last one
+     * of the oldest group still incomplete, or else the next group after the newest. Null before any data. What
+     * the new parent then sends that we already have is dropped as a duplicate.
      */
     public StartPosition.At resumePosition() {
         if (newest == null) {
             return null;
+        }
+        for (Long g : incomplete) {
+            CachedGroup group = find(g);
+            if (group != null && !group.isComplete() && group.abortCode() == null) {
+                return new StartPosition.At(g, group.lastSequence() + 1);
+            }
         }
         if (newest.isComplete()) {
             return new StartPosition.At(newest.sequence() + 1, 0);
@@ -123,6 +133,7 @@ public final class Track {
             return;
         }
         target.markComplete();
+        incomplete.remove(group);
         for (int i = 0, n = subscribers.size(); i < n; i++) {
             subscribers.get(i).onGroupChanged(target);
         }
@@ -135,6 +146,7 @@ public final class Track {
             return;
         }
         target.abort(code);
+        incomplete.remove(group);
         for (int i = 0, n = subscribers.size(); i < n; i++) {
             subscribers.get(i).onGroupChanged(target);
         }
@@ -154,6 +166,10 @@ public final class Track {
         }
         CachedGroup created = new CachedGroup(name, group);
         cache.add(created);
+        incomplete.add(group);
+        while (incomplete.size() > MAX_TRACKED_INCOMPLETE) {
+            incomplete.pollFirst();
+        }
         if (group > latestGroup) {
             latestGroup = group;
             if (newest != null) {
@@ -168,10 +184,29 @@ public final class Track {
         return created;
     }
 
-    /** Periodic duty: reset what slow subscribers can no longer use. */
-    void enforceBudgets(long nowNanos) {
+    /**
+     * Periodic duty: reset what slow subscribers can no longer use, and give up on an older group that has
+     * received nothing for {@code stallNanos} while newer ones flow (its upstream stream was cut and no resume
+     * filled it), so that its downstream streams end instead of waiting forever.
+     */
+    void enforceBudgets(long nowNanos, long stallNanos) {
         for (int i = 0, n = subscribers.size(); i < n; i++) {
             subscribers.get(i).enforceBudget(nowNanos);
+        }
+        if (newest == null || incomplete.isEmpty()) {
+            return;
+        }
+        for (Long g : incomplete.toArray(new Long[0])) {
+            if (g >= newest.sequence()) {
+                break;
+            }
+            CachedGroup group = find(g);
+            if (group == null) {
+                incomplete.remove(g);
+            } else if (group.size() > 0 && nowNanos - group.arrivalNanos(group.size() - 1) > stallNanos) {
+                metrics.upstreamGroupAborted();
+                onGroupAborted(g, ErrorCode.UPSTREAM_LOST);
+            }
         }
     }
 
