@@ -1,6 +1,8 @@
 package dev.treecast.transport;
 
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -86,9 +88,75 @@ public record Certificates(PrivateKey privateKey, X509Certificate[] chain) {
             ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate());
             X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
             return new Certificates(keys.getPrivate(), new X509Certificate[] {certificate});
-        } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot generate a self-signed certificate", e);
         }
+    }
+
+    /**
+     * Loads a configured identity: a PKCS#12 keystore ({@code .p12}/{@code .pfx}, with {@code password}), or PEM
+     * (one file holding the certificate chain and the private key, or the chain in {@code path} and the key in
+     * {@code keyPath}). The private key may be PKCS#8 ({@code PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}).
+     *
+     * @throws IllegalArgumentException with a readable reason when the files do not hold a usable identity
+     */
+    public static Certificates load(Path path, Path keyPath, char[] password) {
+        String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (name.endsWith(".p12") || name.endsWith(".pfx")) {
+                return loadPkcs12(path, password);
+            }
+            return loadPem(path, keyPath == null ? path : keyPath);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot load the certificate from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Certificates loadPkcs12(Path path, char[] password) throws IOException, GeneralSecurityException {
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+            store.load(in, password);
+        }
+        for (String alias : java.util.Collections.list(store.aliases())) {
+            if (store.isKeyEntry(alias)) {
+                PrivateKey key = (PrivateKey) store.getKey(alias, password);
+                java.security.cert.Certificate[] chain = store.getCertificateChain(alias);
+                X509Certificate[] x509 = new X509Certificate[chain.length];
+                for (int i = 0; i < chain.length; i++) {
+                    x509[i] = (X509Certificate) chain[i];
+                }
+                return new Certificates(key, x509);
+            }
+        }
+        throw new IllegalArgumentException("the keystore " + path + " holds no private key entry");
+    }
+
+    private static Certificates loadPem(Path certPath, Path keyPath) throws IOException, GeneralSecurityException {
+        java.util.List<X509Certificate> chain = new java.util.ArrayList<>();
+        PrivateKey key = null;
+        JcaX509CertificateConverter certs = new JcaX509CertificateConverter();
+        org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter keys = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
+        for (Path p : certPath.equals(keyPath) ? java.util.List.of(certPath) : java.util.List.of(certPath, keyPath)) {
+            try (org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(
+                    java.nio.file.Files.newBufferedReader(p))) {
+                for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
+                    if (o instanceof org.bouncycastle.cert.X509CertificateHolder holder) {
+                        chain.add(certs.getCertificate(holder));
+                    } else if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info) {
+                        key = keys.getPrivateKey(info);
+                    } else if (o instanceof org.bouncycastle.openssl.PEMKeyPair pair) {
+                        key = keys.getPrivateKey(pair.getPrivateKeyInfo());
+                    }
+                }
+            }
+        }
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("no CERTIFICATE block in " + certPath);
+        }
+        if (key == null) {
+            throw new IllegalArgumentException("no unencrypted PRIVATE KEY block in " + keyPath);
+        }
+        return new Certificates(key, chain.toArray(new X509Certificate[0]));
     }
 
     /** The leaf certificate in DER. */
