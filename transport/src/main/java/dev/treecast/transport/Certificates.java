@@ -145,7 +145,7 @@ public record Certificates(PrivateKey privateKey, X509Certificate[] chain) {
                     } else if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info) {
                         key = keys.getPrivateKey(info);
                     } else if (o instanceof org.bouncycastle.openssl.PEMKeyPair pair) {
-                        key = keys.getPrivateKey(pair.getPrivateKeyInfo());
+                        key = keys.getPrivateKey(withCurve(pair.getPrivateKeyInfo()));
                     }
                 }
             }
@@ -157,6 +157,26 @@ public record Certificates(PrivateKey privateKey, X509Certificate[] chain) {
             throw new IllegalArgumentException("no unencrypted PRIVATE KEY block in " + keyPath);
         }
         return new Certificates(key, chain.toArray(new X509Certificate[0]));
+    }
+
+    /**
+     * A SEC1 {@code EC PRIVATE KEY} names its curve inside the key structure (RFC 5915 §3), not in the algorithm
+     * identifier the JDK reads: move it there.
+     */
+    private static org.bouncycastle.asn1.pkcs.PrivateKeyInfo withCurve(org.bouncycastle.asn1.pkcs.PrivateKeyInfo info)
+            throws IOException {
+        if (info.getPrivateKeyAlgorithm().getParameters() != null
+                || !org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey.equals(
+                        info.getPrivateKeyAlgorithm().getAlgorithm())) {
+            return info;
+        }
+        org.bouncycastle.asn1.sec.ECPrivateKey ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(
+                info.parsePrivateKey());
+        if (ec.getParametersObject() == null) {
+            throw new IllegalArgumentException("the EC private key names no curve");
+        }
+        return new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey, ec.getParametersObject()), ec);
     }
 
     /** The leaf certificate in DER. */

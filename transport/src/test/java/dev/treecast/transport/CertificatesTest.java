@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,23 +44,39 @@ class CertificatesTest {
     }
 
     @Test
-    void aPemFileWithChainAndKeyLoadsToTheSameIdentity() throws Exception {
-        Certificates original = Certificates.selfSigned(Clock.systemUTC());
-        Path file = dir.resolve("relay.pem");
-        Files.writeString(file, pem(original.leaf(), original.privateKey()));
-        Certificates loaded = Certificates.load(file, null, null);
-        assertThat(loaded.sha256Hex()).isEqualTo(original.sha256Hex());
-        assertThat(loaded.privateKey().getEncoded()).isEqualTo(original.privateKey().getEncoded());
+    void anOpensslMadeSec1KeyAndCertificateInOneFileLoad() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("openssl", "version").start().waitFor() == 0,
+                "openssl is not installed");
+        Path key = dir.resolve("key.pem");
+        Path cert = dir.resolve("cert.pem");
+        run("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key.toString());
+        run("openssl", "req", "-new", "-x509", "-key", key.toString(), "-out", cert.toString(), "-days", "7",
+                "-subj", "/CN=relay");
+        assertThat(Files.readString(key)).contains("-----BEGIN EC PRIVATE KEY-----");
+        Path both = dir.resolve("relay.pem");
+        Files.writeString(both, Files.readString(cert) + Files.readString(key));
+        Certificates loaded = Certificates.load(both, null, null);
+        assertThat(loaded.leaf().getSubjectX500Principal().getName()).isEqualTo("CN=relay");
+        assertThat(loaded.privateKey().getAlgorithm()).isEqualTo("EC");
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
     }
 
     @Test
-    void separatePemFilesForChainAndKeyLoad() throws Exception {
+    void separatePemFilesForChainAndPkcs8KeyLoad() throws Exception {
         Certificates original = Certificates.selfSigned(Clock.systemUTC());
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         Files.writeString(cert, pem(original.leaf()));
-        Files.writeString(key, pem(original.privateKey()));
-        assertThat(Certificates.load(cert, key, null).sha256Hex()).isEqualTo(original.sha256Hex());
+        Files.writeString(key, pem(new JcaPKCS8Generator(original.privateKey(), null)));
+        assertThat(Files.readString(key)).startsWith("-----BEGIN PRIVATE KEY-----");
+        Certificates loaded = Certificates.load(cert, key, null);
+        assertThat(loaded.sha256Hex()).isEqualTo(original.sha256Hex());
+        assertThat(loaded.privateKey().getEncoded()).isEqualTo(original.privateKey().getEncoded());
     }
 
     @Test
