@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.treecast.ingest.director.Director;
 import dev.treecast.protocol.TrackName;
 import dev.treecast.relay.Relay;
-import dev.treecast.transport.http.StaticResources;
+import dev.treecast.transport.http.StaticFiles;
 import dev.treecast.transport.Transports;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -78,7 +78,8 @@ public final class Ingest implements AutoCloseable {
         routes.get("/healthz", q -> HttpResponses.text(HttpResponseStatus.OK, "ok\n"));
         routes.get("/api/broadcasts", q -> HttpResponses.json(HttpResponseStatus.OK, broadcastsJson()));
         routes.get("/api/director", this::direct);
-        new StaticResources("/player").mount(routes, "/player/");
+        StaticFiles player = new StaticFiles();
+        routes.fallback(q -> player.response(q.path()));
         httpGroup = Transports.newGroup(1, "ingest-http");
         try {
             http = new ServerBootstrap()

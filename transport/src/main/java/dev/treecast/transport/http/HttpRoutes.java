@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 public final class HttpRoutes {
     private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> routes = new LinkedHashMap<>();
     private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> prefixes = new LinkedHashMap<>();
+    private Function<QueryStringDecoder, FullHttpResponse> fallback;
 
     /** Serves {@code GET path} with {@code handler}. */
     public synchronized HttpRoutes get(String path, Function<QueryStringDecoder, FullHttpResponse> handler) {
@@ -28,6 +29,12 @@ public final class HttpRoutes {
     /** Serves every {@code GET} path starting with {@code prefix} (not matched exactly) with {@code handler}. */
     public synchronized HttpRoutes getPrefix(String prefix, Function<QueryStringDecoder, FullHttpResponse> handler) {
         prefixes.put(prefix, handler);
+        return this;
+    }
+
+    /** Answers every GET no route matches (e.g. static files); without one such requests get 404. */
+    public synchronized HttpRoutes fallback(Function<QueryStringDecoder, FullHttpResponse> handler) {
+        fallback = handler;
         return this;
     }
 
@@ -42,7 +49,7 @@ public final class HttpRoutes {
                 best = prefix;
             }
         }
-        return best == null ? null : prefixes.get(best);
+        return best == null ? fallback : prefixes.get(best);
     }
 
     /** Answers {@code request}: 404 for unknown paths, 405 for anything but GET/HEAD, 400 for bad arguments. */

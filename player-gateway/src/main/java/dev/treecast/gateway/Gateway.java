@@ -1,0 +1,142 @@
+package dev.treecast.gateway;
+
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.treecast.gateway.http.GatewayHttpServer;
+import dev.treecast.transport.http.StaticFiles;
+import dev.treecast.gateway.webtransport.WebTransportAcceptor;
+import dev.treecast.relay.Relay;
+import dev.treecast.transport.QuicServer;
+import dev.treecast.transport.QuicSettings;
+import dev.treecast.transport.http.HttpResponses;
+import dev.treecast.transport.http.HttpRoutes;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * The WebTransport edge of a relay: browsers (and other WebTransport clients) open a session to
+ * {@code https://host:port/watch/<broadcast>} and speak {@code treecast/1} inside it, served by the relay's own
+ * core on the relay's own event loop, so one cached buffer fans out to child relays and viewers alike. An HTTP
+ * port serves {@code /certificate.sha256}, {@code /api/edge} and the player page.
+ *
+ * <p>Embeddable: {@code new Gateway(relay, config).start()}, then {@link #close()} before the relay is closed.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** ALPN of HTTP/3 (RFC 9114 §3.1). */
+    public static final String ALPN_H3 = "h3";
+    /** The HTTP paths answered with CORS headers. */
+    public static final String CERTIFICATE_PATH = "/certificate.sha256";
+    public static final String EDGE_PATH = "/api/edge";
+
+    /**
+     * Viewers only send control messages and capsules: small windows suffice. Unidirectional streams: the
+     * viewer's HTTP/3 control and QPACK streams (RFC 9114 §6.2), plus room for ones we refuse.
+     */
+    private static final long VIEWER_MAX_DATA = 1L << 20;
+    private static final long VIEWER_MAX_STREAM_DATA_UNI = 64L << 10;
+    private static final long VIEWER_MAX_STREAM_DATA_BIDI = 256L << 10;
+    private static final long VIEWER_MAX_STREAMS_UNI = 16;
+    private static final long VIEWER_MAX_STREAMS_BIDI = 16;
+
+    private final Relay relay;
+    private final GatewayConfig config;
+    private GatewayMetrics metrics;
+    private WebTransportAcceptor acceptor;
+    private QuicServer webTransport;
+    private GatewayHttpServer http;
+    private volatile boolean closed;
+
+    public Gateway(Relay relay, GatewayConfig config) {
+        this.relay = relay;
+        this.config = config;
+    }
+
+    /** Binds the WebTransport (UDP) and HTTP (TCP) ports on the started relay's event loop. */
+    public Gateway start() throws InterruptedException {
+        if (relay.eventLoop() == null || relay.core() == null) {
+            throw new IllegalStateException("start the relay before its gateway");
+        }
+        metrics = new GatewayMetrics(relay.registry(), relay.nodeId());
+        acceptor = new WebTransportAcceptor(relay.core(), metrics, config.maxSessions());
+        QuicSettings quic = new QuicSettings(config.idleTimeout(), VIEWER_MAX_DATA, VIEWER_MAX_STREAM_DATA_UNI,
+                VIEWER_MAX_STREAM_DATA_BIDI, VIEWER_MAX_STREAMS_UNI, VIEWER_MAX_STREAMS_BIDI);
+        try {
+            webTransport = QuicServer.bind(relay.eventLoop(), config.webTransportBind(), relay.certificates(), quic,
+                    acceptor.connectionHandler(), acceptor.streamHandler(), ALPN_H3);
+            String hash = relay.certificates().sha256Hex();
+            HttpRoutes routes = new HttpRoutes()
+                    .get(CERTIFICATE_PATH, q -> HttpResponses.text(HttpResponseStatus.OK, hash))
+                    .get(EDGE_PATH, q -> HttpResponses.json(HttpResponseStatus.OK, edgeJson(hash)));
+            http = GatewayHttpServer.bind(config.httpBind(), relay.nodeId() + "-gateway-http", routes,
+                    Set.of(CERTIFICATE_PATH, EDGE_PATH), new StaticFiles());
+        } catch (InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("{}: gateway serving WebTransport on udp {} and HTTP on tcp {}", relay.nodeId(),
+                webTransport.localAddress(), http.localAddress());
+        return this;
+    }
+
+    private String edgeJson(String hash) {
+        return "{\"node\":" + Json.string(relay.nodeId()) + ",\"webtransport\":" + Json.string(webTransportUrl(""))
+                + ",\"certificateSha256\":" + Json.string(hash) + "}";
+    }
+
+    /** The bound UDP address of the WebTransport server. */
+    public InetSocketAddress webTransportAddress() {
+        return webTransport.localAddress();
+    }
+
+    /** The bound TCP address of the HTTP server. */
+    public InetSocketAddress httpAddress() {
+        return http.localAddress();
+    }
+
+    /** The URL a player opens a WebTransport session to for {@code broadcast}. */
+    public String webTransportUrl(String broadcast) {
+        InetSocketAddress bound = webTransport.localAddress();
+        return "https://" + config.urlHost(bound) + ":" + bound.getPort() + "/watch/" + broadcast;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** Open WebTransport sessions (asks the relay's thread). */
+    public int sessionCount() {
+        return relay.call(acceptor::sessionCount);
+    }
+
+    /** Ends every session with GOING_AWAY, then closes both ports. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (acceptor != null && !relay.eventLoop().isShuttingDown()) {
+            try {
+                relay.eventLoop().submit(acceptor::shutdown).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("{}: unclean gateway shutdown: {}", relay.nodeId(), e.toString());
+            }
+        }
+        if (webTransport != null) {
+            webTransport.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+        LOG.info("{}: gateway closed", relay.nodeId());
+    }
+}

@@ -1,0 +1,101 @@
+package dev.treecast.gateway;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * Everything a gateway needs besides its relay. Every field has a default that works on one machine; see
+ * {@link #builder()}.
+ *
+ * @param webTransportBind UDP address of the WebTransport (HTTP/3) server; port 0 picks a free one
+ * @param httpBind         TCP address of the HTTP/1.1 server: {@code /certificate.sha256}, {@code /api/edge}, the
+ *                         player page
+ * @param idleTimeout      QUIC idle timeout of viewer connections: how long a viewer that vanished without a word
+ *                         holds its subscriptions
+ * @param maxSessions      WebTransport sessions served at once; more are refused with 503
+ * @param advertisedHost   host name or address put in the WebTransport URL handed to players; null: the bind
+ *                         address, or 127.0.0.1 when bound to the wildcard
+ */
+public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddress httpBind, Duration idleTimeout,
+                            int maxSessions, String advertisedHost) {
+    /** The port a deployed gateway serves WebTransport on. */
+    public static final int DEFAULT_WEBTRANSPORT_PORT = 4443;
+    /** The port a deployed gateway serves HTTP on. */
+    public static final int DEFAULT_HTTP_PORT = 8081;
+
+    public GatewayConfig {
+        if (webTransportBind == null || httpBind == null) {
+            throw new IllegalArgumentException("bind addresses are required");
+        }
+        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeout);
+        }
+        if (maxSessions < 1) {
+            throw new IllegalArgumentException("max sessions must be at least 1: " + maxSessions);
+        }
+        if (advertisedHost != null && advertisedHost.isBlank()) {
+            throw new IllegalArgumentException("advertised host must not be blank");
+        }
+    }
+
+    /** The host for WebTransport URLs handed to players. */
+    public String urlHost(InetSocketAddress bound) {
+        if (advertisedHost != null) {
+            return advertisedHost;
+        }
+        if (bound.getAddress() == null || bound.getAddress().isAnyLocalAddress()) {
+            return "127.0.0.1";
+        }
+        String host = bound.getAddress().getHostAddress();
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults: loopback, free ports, 10 s idle timeout, 10 000 sessions. */
+    public static final class Builder {
+        private InetSocketAddress webTransportBind = new InetSocketAddress("127.0.0.1", 0);
+        private InetSocketAddress httpBind = new InetSocketAddress("127.0.0.1", 0);
+        private Duration idleTimeout = Duration.ofSeconds(10);
+        private int maxSessions = 10_000;
+        private String advertisedHost;
+
+        public Builder webTransportBind(InetSocketAddress value) {
+            webTransportBind = value;
+            return this;
+        }
+
+        public Builder httpBind(InetSocketAddress value) {
+            httpBind = value;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration value) {
+            idleTimeout = value;
+            return this;
+        }
+
+        public Builder maxSessions(int value) {
+            maxSessions = value;
+            return this;
+        }
+
+        public Builder advertisedHost(String value) {
+            advertisedHost = value;
+            return this;
+        }
+
+        /** All interfaces on the deployed ports: WebTransport on UDP 4443, HTTP on TCP 8081. */
+        public Builder publicPorts() {
+            webTransportBind = new InetSocketAddress(DEFAULT_WEBTRANSPORT_PORT);
+            httpBind = new InetSocketAddress(DEFAULT_HTTP_PORT);
+            return this;
+        }
+
+        public GatewayConfig build() {
+            return new GatewayConfig(webTransportBind, httpBind, idleTimeout, maxSessions, advertisedHost);
+        }
+    }
+}
