@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.HdrHistogram.Histogram;
 
+import dev.treecast.gateway.Gateway;
 import dev.treecast.ingest.Ingest;
 import dev.treecast.loadtest.viewer.NativeViewer;
 import dev.treecast.relay.Relay;
@@ -12,6 +13,7 @@ import dev.treecast.relay.Relay;
 final class Figures {
     private final Ingest ingest;
     private final List<Relay> relays;
+    private final List<Gateway> gateways;
     private final List<NativeViewer> viewers;
     private final long startNanos = System.nanoTime();
     private long lastNanos = startNanos;
@@ -19,9 +21,10 @@ final class Figures {
     private long lastRelayBytes;
     private long lastViewerBytes;
 
-    Figures(Ingest ingest, List<Relay> relays, List<NativeViewer> viewers) {
+    Figures(Ingest ingest, List<Relay> relays, List<Gateway> gateways, List<NativeViewer> viewers) {
         this.ingest = ingest;
         this.relays = relays;
+        this.gateways = gateways;
         this.viewers = viewers;
     }
 
@@ -51,6 +54,9 @@ final class Figures {
                 mbps(ingestBytes - lastIngestBytes, seconds)));
         line.append(String.format(" | %d relays: %d subscribers, %6.2f Mbit/s out", relays.size(), subscribers,
                 mbps(relayBytes - lastRelayBytes, seconds)));
+        if (!gateways.isEmpty()) {
+            line.append(" | browsers: ").append(gateways.stream().mapToInt(Gateway::sessionCount).sum());
+        }
         if (!viewers.isEmpty()) {
             line.append(String.format(" | %d/%d viewers: %5.2f Mbit/s each", connected, viewers.size(),
                     mbps(viewerBytes - lastViewerBytes, seconds) / viewers.size()));
