@@ -1,19 +1,25 @@
 package dev.treecast.cli;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.treecast.gateway.Gateway;
+import dev.treecast.gateway.GatewayConfig;
 import dev.treecast.relay.Relay;
 import dev.treecast.relay.RelayConfig;
+import dev.treecast.transport.Certificates;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** One relay as its own process (one per machine in a real fleet). */
+/** One relay as its own process (one per machine in a real fleet), with its WebTransport edge. */
 @Command(name = "relay", mixinStandardHelpOptions = true,
-        description = "Runs a relay under a parent (the ingest or another relay) and serves subscribers.")
+        description = "Runs a relay under a parent (the ingest or another relay): it serves child relays and"
+                + " treecast/1 viewers on its QUIC port, and browsers over WebTransport, with the player page on its"
+                + " HTTP port.")
 final class RelayCommand implements Callable<Integer> {
     @Option(names = "--parent", required = true, converter = Converters.HostPort.class, paramLabel = "HOST:PORT",
             description = "QUIC address of the parent: the ingest's QUIC port or another relay's.")
@@ -23,8 +29,33 @@ final class RelayCommand implements Callable<Integer> {
     String bind;
 
     @Option(names = "--port", defaultValue = "4434",
-            description = "QUIC port for subscribers and child relays (default: ${DEFAULT-VALUE}).")
+            description = "QUIC port for child relays and treecast/1 viewers (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--webtransport-port", defaultValue = "4443",
+            description = "UDP port for browsers (WebTransport over HTTP/3); 0 disables the edge"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int webTransportPort;
+
+    @Option(names = "--http-port", defaultValue = "8081",
+            description = "TCP port for the player page, /certificate.sha256 and /api/edge (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--advertise", paramLabel = "HOST",
+            description = "Host name or address browsers use to reach this relay (default: the bind address).")
+    String advertise;
+
+    @Option(names = "--cert", paramLabel = "FILE",
+            description = "TLS certificate: PEM (chain and key in one file, or the key in --key) or PKCS#12 (.p12)."
+                    + " Default: a self-signed ECDSA P-256 certificate made at start-up, valid 10 days.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "PEM private key, when not in --cert.")
+    Path key;
+
+    @Option(names = "--cert-password", paramLabel = "PASSWORD", description = "Password of a PKCS#12 --cert.",
+            arity = "0..1", interactive = true)
+    char[] certPassword;
 
     @Option(names = "--node-id", description = "Name in logs and metrics (default: relay-<host>-<port>).")
     String nodeId;
@@ -33,15 +64,33 @@ final class RelayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String id = nodeId != null ? nodeId
                 : "relay-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port;
-        Relay relay = new Relay(RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(bind, port))
-                .parent(parent).build());
+        RelayConfig.Builder config = RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(bind, port))
+                .parent(parent);
+        if (cert != null) {
+            config.certificates(Certificates.load(cert, key, certPassword));
+        }
+        Relay relay = new Relay(config.build());
+        List<AutoCloseable> running = new ArrayList<>();
         try {
             relay.start();
+            running.add(relay);
+            System.out.printf("relay '%s': QUIC %s, parent %s%n", id, relay.quicAddress(), parent);
+            if (webTransportPort > 0) {
+                Gateway gateway = new Gateway(relay, GatewayConfig.builder()
+                        .webTransportBind(new InetSocketAddress(bind, webTransportPort))
+                        .httpBind(new InetSocketAddress(bind, httpPort)).advertisedHost(advertise).build()).start();
+                running.add(0, gateway);
+                System.out.printf("browsers: WebTransport %s, player http://%s:%d/watch/<broadcast>,"
+                                + " certificate sha-256 %s%n", gateway.webTransportUrl("<broadcast>"),
+                        advertise != null ? advertise : bind.equals("0.0.0.0") ? "127.0.0.1" : bind,
+                        gateway.httpAddress().getPort(), relay.certificates().sha256Hex());
+            }
         } catch (Exception e) {
-            throw DemoCommand.portInUse(e, "--port");
+            DemoCommand.closeAll(running);
+            relay.close();
+            throw DemoCommand.portInUse(e, "--port / --webtransport-port / --http-port");
         }
-        System.out.printf("relay '%s': QUIC %s, parent %s%n", id, relay.quicAddress(), parent);
-        return runUntilTerminated(new ArrayList<>(List.of(relay)));
+        return runUntilTerminated(running);
     }
 
     /** Blocks until SIGINT/SIGTERM, then closes {@code running} (in order) and returns 0. */
