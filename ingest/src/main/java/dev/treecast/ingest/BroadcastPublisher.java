@@ -72,6 +72,21 @@ public final class BroadcastPublisher {
         return busy.compareAndSet(false, true);
     }
 
+    /**
+     * Stops a source's timer, ends the stream and gives the broadcast back: what every built-in source does on
+     * close.
+     */
+    void stopSource(java.util.concurrent.ScheduledExecutorService timer) {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        endOfStream();
+        releaseSource();
+    }
+
     /** Gives the broadcast back after {@link #endOfStream()}. */
     public void releaseSource() {
         busy.set(false);

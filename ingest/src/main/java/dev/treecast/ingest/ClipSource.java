@@ -128,14 +128,7 @@ public final class ClipSource implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        try {
-            timer.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        publisher.endOfStream();
-        publisher.releaseSource();
+        publisher.stopSource(timer);
         clip.close();
     }
 }

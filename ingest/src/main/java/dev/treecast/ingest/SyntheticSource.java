@@ -73,13 +73,6 @@ public final class SyntheticSource implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        try {
-            timer.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        publisher.endOfStream();
-        publisher.releaseSource();
+        publisher.stopSource(timer);
     }
 }

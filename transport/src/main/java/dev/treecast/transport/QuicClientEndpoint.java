@@ -2,7 +2,6 @@ package dev.treecast.transport;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -51,15 +50,8 @@ public final class QuicClientEndpoint implements AutoCloseable {
                 .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .applicationProtocols(alpn)
                 .build();
-        ChannelHandler codec = new QuicClientCodecBuilder()
+        ChannelHandler codec = settings.applyTo(new QuicClientCodecBuilder())
                 .sslContext(ssl)
-                .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .initialMaxData(settings.maxData())
-                .initialMaxStreamDataBidirectionalLocal(settings.maxStreamDataBidi())
-                .initialMaxStreamDataBidirectionalRemote(settings.maxStreamDataBidi())
-                .initialMaxStreamDataUnidirectional(settings.maxStreamDataUni())
-                .initialMaxStreamsBidirectional(settings.maxStreamsBidi())
-                .initialMaxStreamsUnidirectional(settings.maxStreamsUni())
                 .build();
         Channel channel = new Bootstrap()
                 .group(loop)

@@ -1,7 +1,6 @@
 package dev.treecast.transport;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -38,15 +37,8 @@ public final class QuicServer implements AutoCloseable {
         QuicSslContext ssl = QuicSslContextBuilder.forServer(certificates.privateKey(), null, certificates.chain())
                 .applicationProtocols(alpn)
                 .build();
-        QuicServerCodecBuilder builder = new QuicServerCodecBuilder()
+        QuicServerCodecBuilder builder = settings.applyTo(new QuicServerCodecBuilder())
                 .sslContext(ssl)
-                .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .initialMaxData(settings.maxData())
-                .initialMaxStreamDataBidirectionalLocal(settings.maxStreamDataBidi())
-                .initialMaxStreamDataBidirectionalRemote(settings.maxStreamDataBidi())
-                .initialMaxStreamDataUnidirectional(settings.maxStreamDataUni())
-                .initialMaxStreamsBidirectional(settings.maxStreamsBidi())
-                .initialMaxStreamsUnidirectional(settings.maxStreamsUni())
                 // No Retry round trip: viewers start faster; quiche still enforces the 3x anti-amplification
                 // limit on unvalidated addresses (RFC 9000 §8.1).
                 .tokenHandler(null)

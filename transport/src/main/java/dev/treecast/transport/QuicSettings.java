@@ -1,6 +1,9 @@
 package dev.treecast.transport;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.handler.codec.quic.QuicCodecBuilder;
 
 /**
  * QUIC transport limits (RFC 9000 §18.2) for one side of a connection. The receive windows are what this side
@@ -30,6 +33,17 @@ public record QuicSettings(Duration idleTimeout, long maxData, long maxStreamDat
             throw new IllegalArgumentException("QUIC limits must be positive: " + maxData + "/" + maxStreamDataUni
                     + "/" + maxStreamDataBidi + "/" + maxStreamsUni + "/" + maxStreamsBidi);
         }
+    }
+
+    /** Applies these limits to a Netty QUIC codec builder (client or server side). */
+    public <B extends QuicCodecBuilder<B>> B applyTo(B builder) {
+        return builder.maxIdleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .initialMaxData(maxData)
+                .initialMaxStreamDataBidirectionalLocal(maxStreamDataBidi)
+                .initialMaxStreamDataBidirectionalRemote(maxStreamDataBidi)
+                .initialMaxStreamDataUnidirectional(maxStreamDataUni)
+                .initialMaxStreamsBidirectional(maxStreamsBidi)
+                .initialMaxStreamsUnidirectional(maxStreamsUni);
     }
 
     public QuicSettings withIdleTimeout(Duration timeout) {
