@@ -38,7 +38,7 @@ test('varints use the shortest form at each length boundary (RFC 9000 §16)', ()
 });
 
 test('client messages encode exactly as the Java ControlCodec does', () => {
-  assert.equal(hex(encodeSetup('browser')), '010a01000762726f77736572');
+  assert.equal(hex(encodeSetup('browser')), '010b01000762726f7773657200');
   assert.equal(hex(encodeSubscribe(3, 'demo', 'video', 1)), '030e030464656d6f05766964656f0001');
   assert.equal(hex(encodeSubscribe(70, 'live/final', 'audio', 200, { group: 1795316932253, object: 4 })),
     '031f40460a6c6976652f66696e616c05617564696f01c00001a2013a5e9d0440c8');
@@ -53,7 +53,7 @@ test('server messages decode, whatever the chunking', () => {
     + '040903c00001a2013a5e9e' // SUBSCRIBE_OK 3 latest 1795316932253
     + '04020400' // SUBSCRIBE_OK 4 none
     + '051203070f6e6f20747261636b2064656d6f2378' // SUBSCRIBE_ERROR 3 NOT_FOUND
-    + '111d020d31302e302e302e313a343433340d31302e302e302e323a34343334' // BACKUPS
+    + '1112010161' + '0d31302e302e302e313a34343334' + '05' // BACKUPS [a 10.0.0.1:4434 rank 5]
     + '130100' // GOAWAY ""
     + '1f150b1372656c6179207368757474696e6720646f776e'); // ERROR GOING_AWAY
   for (const size of [1, 2, 3, 7, stream.length]) {
@@ -64,7 +64,7 @@ test('server messages decode, whatever the chunking', () => {
     assert.deepEqual([m[2].id, m[2].latestGroup], [3, 1795316932253]);
     assert.deepEqual([m[3].id, m[3].latestGroup], [4, null]);
     assert.deepEqual([m[4].id, m[4].code, m[4].reason], [3, 7, 'no track demo#x']);
-    assert.deepEqual(m[5].addresses, ['10.0.0.1:4434', '10.0.0.2:4434']);
+    assert.deepEqual(m[5].candidates, [{ nodeId: 'a', address: '10.0.0.1:4434', rank: 5 }]);
     assert.deepEqual([m[6].type, m[6].address], [MessageType.GOAWAY, '']);
     assert.deepEqual([m[7].name, m[7].code, m[7].reason], ['ERROR', 0xb, 'relay shutting down']);
   }

@@ -166,7 +166,8 @@ export function encodeMessage(type, writePayload) {
 }
 
 export function encodeSetup(nodeId, role = 0) {
-  return encodeMessage(MessageType.SETUP, (w) => w.varint(VERSION).varint(role).string(nodeId));
+  // version | role | node id | rank (a viewer has no place in the relay tree: 0)
+  return encodeMessage(MessageType.SETUP, (w) => w.varint(VERSION).varint(role).string(nodeId).varint(0));
 }
 
 /** `start`: null = latest (the newest group's first object), or {group, object}. */
@@ -369,12 +370,17 @@ export function decodePayload(type, payload) {
       break;
     case MessageType.BACKUPS: {
       const count = r.varint('count');
-      const addresses = [];
-      for (let k = 0; k < count && k < 16; k++) addresses.push(r.string('address', 256));
-      m = { addresses };
+      if (count > 16) throw new ProtocolError(`BACKUPS lists ${count} candidates, the limit is 16`, 0x3);
+      const candidates = [];
+      for (let k = 0; k < count; k++) {
+        candidates.push({ nodeId: r.string('node id', 128), address: r.string('address', 256), rank: r.varint('rank') });
+      }
+      m = { candidates };
       break;
     }
     case MessageType.MOVE:
+      m = { parentId: r.string('parent id', 128), address: r.string('address', 256) };
+      break;
     case MessageType.GOAWAY:
       m = { address: r.string('address', 256) };
       break;

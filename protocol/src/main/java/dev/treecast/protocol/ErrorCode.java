@@ -25,14 +25,29 @@ public enum ErrorCode {
     CANCELLED(0xF, "cancelled"),
     /** The relay lost its upstream and could not serve the track. */
     UPSTREAM_LOST(0x10, "upstream lost"),
+    /**
+     * A relay refused a child whose rank is not above its own: a parent must rank strictly below its child, so
+     * that no sequence of repairs can ever form a cycle.
+     */
+    RANK_REFUSED(0x11, "a parent must rank below its child"),
+    /** A tree message ({@code JOIN}, {@code REPORT}, ...) reached a node that is not the tree controller. */
+    NOT_CONTROLLER(0x12, "this node is not the tree controller"),
     /** A code this build does not know; kept so that a newer peer's codes do not break decoding. */
     UNKNOWN(0xFF, "unknown error code");
 
-    private static final ErrorCode[] BY_CODE = new ErrorCode[0x11];
+    /** Known codes by wire value; {@link #UNKNOWN} (0xFF) is not in it, so the table ends at the highest real code. */
+    private static final ErrorCode[] BY_CODE;
 
     static {
+        int highest = 0;
         for (ErrorCode c : values()) {
-            if (c.code < BY_CODE.length) {
+            if (c != UNKNOWN) {
+                highest = Math.max(highest, c.code);
+            }
+        }
+        BY_CODE = new ErrorCode[highest + 1];
+        for (ErrorCode c : values()) {
+            if (c != UNKNOWN) {
                 BY_CODE[c.code] = c;
             }
         }

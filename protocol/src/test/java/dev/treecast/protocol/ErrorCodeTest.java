@@ -35,6 +35,8 @@ class ErrorCodeTest {
         expected.put(ErrorCode.TIMEOUT, 0xE);
         expected.put(ErrorCode.CANCELLED, 0xF);
         expected.put(ErrorCode.UPSTREAM_LOST, 0x10);
+        expected.put(ErrorCode.RANK_REFUSED, 0x11);
+        expected.put(ErrorCode.NOT_CONTROLLER, 0x12);
         expected.put(ErrorCode.UNKNOWN, 0xFF);
         assertThat(ErrorCode.values()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         expected.forEach((code, wire) -> assertThat(code.code()).as(code.name()).isEqualTo(wire));
@@ -55,10 +57,18 @@ class ErrorCodeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0x11, 0x12, 0x7f, 0xfe, 0x100, 0x4000, Integer.MAX_VALUE, 1L << 40, (1L << 62) - 1, -1,
+    @ValueSource(longs = {0x13, 0x14, 0x1f, 0x7f, 0xfe, 0x100, 0x4000, Integer.MAX_VALUE, 1L << 40, (1L << 62) - 1, -1,
             Long.MIN_VALUE})
     void unknownWireValuesMapToUnknown(long wire) {
         assertThat(ErrorCode.of(wire)).isSameAs(ErrorCode.UNKNOWN);
+    }
+
+    @Test
+    void treeCodesHaveTheirDescriptions() {
+        assertThat(ErrorCode.RANK_REFUSED.description()).isEqualTo("a parent must rank below its child");
+        assertThat(ErrorCode.NOT_CONTROLLER.description()).isEqualTo("this node is not the tree controller");
+        assertThat(ErrorCode.of(0x11)).isSameAs(ErrorCode.RANK_REFUSED);
+        assertThat(ErrorCode.of(0x12)).isSameAs(ErrorCode.NOT_CONTROLLER);
     }
 
     @Test

@@ -1,26 +1,25 @@
 package dev.treecast.protocol.control;
 
-import java.util.ArrayList;
 import java.util.List;
 
-import dev.treecast.protocol.Strings;
-import dev.treecast.protocol.Varint;
 import io.netty.buffer.ByteBuf;
 
 /**
- * BACKUPS (0x11): the ranked list of alternate parents ({@code host:port}) a relay connects to, in order, when
- * its parent dies, without asking the controller first.
+ * BACKUPS (0x11): sent by the controller to a relay whenever its alternate parents change: the ranked list of
+ * relays it attaches to, in order, when its parent dies, without asking the controller first. Every candidate
+ * should rank below the receiving relay, or it refuses the relay with
+ * {@link dev.treecast.protocol.ErrorCode#RANK_REFUSED}.
+ *
+ * <p>Wire: {@code count (varint, at most 16) | count x (node id (string) | address (string) | rank (varint))}.
  */
-public record Backups(List<String> addresses) implements ControlMessage {
-    public static final int MAX_ADDRESSES = 16;
+public record Backups(List<Candidate> candidates) implements ControlMessage {
+    /** The most candidates a BACKUPS may carry. */
+    public static final int MAX_CANDIDATES = Candidate.MAX_LIST;
+    /** The longest {@code host:port} address of any control message, in bytes. */
     public static final int MAX_ADDRESS = 256;
 
     public Backups {
-        if (addresses.size() > MAX_ADDRESSES) {
-            throw new IllegalArgumentException("at most " + MAX_ADDRESSES + " backups: " + addresses.size());
-        }
-        addresses.forEach(a -> Strings.checkLength(a, "address", MAX_ADDRESS));
-        addresses = List.copyOf(addresses);
+        candidates = Candidate.checkList(candidates, "candidates");
     }
 
     @Override
@@ -30,27 +29,15 @@ public record Backups(List<String> addresses) implements ControlMessage {
 
     @Override
     public int payloadLength() {
-        int n = Varint.encodedLength(addresses.size());
-        for (String a : addresses) {
-            n += Strings.encodedLength(a);
-        }
-        return n;
+        return Candidate.listLength(candidates);
     }
 
     @Override
     public void encodePayload(ByteBuf out) {
-        Varint.write(out, addresses.size());
-        for (String a : addresses) {
-            Strings.write(out, a);
-        }
+        Candidate.writeList(out, candidates);
     }
 
     static Backups decode(ByteBuf in) {
-        int count = (int) Varint.read(in, "BACKUPS count", MAX_ADDRESSES);
-        List<String> addresses = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            addresses.add(Strings.read(in, "BACKUPS address", MAX_ADDRESS));
-        }
-        return new Backups(addresses);
+        return new Backups(Candidate.readList(in, "BACKUPS candidate"));
     }
 }

@@ -107,6 +107,10 @@ public final class ControlCodec {
             case MOVE -> Move.decode(payload);
             case GOAWAY -> GoAway.decode(payload);
             case ERROR -> ErrorMessage.decode(payload);
+            case JOIN -> Join.decode(payload);
+            case PLACEMENT -> Placement.decode(payload);
+            case REPORT -> Report.decode(payload);
+            case REPAIRED -> Repaired.decode(payload);
         };
     }
 }

@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBuf;
  */
 public sealed interface ControlMessage
         permits Setup, SetupOk, Subscribe, SubscribeOk, SubscribeError, Unsubscribe, Announce, Heartbeat, Backups,
-        Move, GoAway, ErrorMessage {
+        Move, GoAway, ErrorMessage, Join, Placement, Report, Repaired {
 
     MessageType type();
 

@@ -16,7 +16,11 @@ public enum MessageType {
     BACKUPS(0x11, 8192),
     MOVE(0x12, 512),
     GOAWAY(0x13, 512),
-    ERROR(0x1F, 1200);
+    ERROR(0x1F, 1200),
+    JOIN(0x20, 1024),
+    PLACEMENT(0x21, 8192),
+    REPORT(0x22, 1024),
+    REPAIRED(0x23, 512);
 
     private final int id;
     private final int maxPayload;

@@ -4,11 +4,15 @@ import dev.treecast.protocol.Strings;
 import io.netty.buffer.ByteBuf;
 
 /**
- * MOVE (0x12): the controller asks a relay to change parent make-before-break: connect and receive from
- * {@code address} first, then drop the old parent.
+ * MOVE (0x12): sent by the controller to a relay to change its parent make-before-break: connect to
+ * {@code parentId} at {@code address} and receive from it first, then drop the old parent. The controller only
+ * names a parent that ranks below the relay.
+ *
+ * <p>Wire: {@code parent id (string) | address (string)}.
  */
-public record Move(String address) implements ControlMessage {
+public record Move(String parentId, String address) implements ControlMessage {
     public Move {
+        Strings.checkLength(parentId, "parent id", Setup.MAX_NODE_ID);
         Strings.checkLength(address, "address", Backups.MAX_ADDRESS);
     }
 
@@ -19,15 +23,17 @@ public record Move(String address) implements ControlMessage {
 
     @Override
     public int payloadLength() {
-        return Strings.encodedLength(address);
+        return Strings.encodedLength(parentId) + Strings.encodedLength(address);
     }
 
     @Override
     public void encodePayload(ByteBuf out) {
+        Strings.write(out, parentId);
         Strings.write(out, address);
     }
 
     static Move decode(ByteBuf in) {
-        return new Move(Strings.read(in, "MOVE address", Backups.MAX_ADDRESS));
+        String parentId = Strings.read(in, "MOVE parent id", Setup.MAX_NODE_ID);
+        return new Move(parentId, Strings.read(in, "MOVE address", Backups.MAX_ADDRESS));
     }
 }

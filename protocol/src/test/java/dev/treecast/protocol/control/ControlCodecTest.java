@@ -205,7 +205,7 @@ class ControlCodecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0x00, 0x08, 0x09, 0x0f, 0x14, 0x1e, 0x20, 0x3f, 0x40, 0x3fff, 0x1_0000_0001L,
+    @ValueSource(longs = {0x00, 0x08, 0x09, 0x0f, 0x14, 0x1e, 0x24, 0x2f, 0x3f, 0x40, 0x3fff, 0x1_0000_0001L,
             0x1_0000_0010L, (1L << 62) - 1})
     void anUnknownTypeIsRefusedAsSoonAsTheTypeIsReadable(long typeId) {
         ByteBuf buf = alloc.buffer();
@@ -252,12 +252,15 @@ class ControlCodecTest {
         String nodeId = "n".repeat(Setup.MAX_NODE_ID);
         String address = "a".repeat(Backups.MAX_ADDRESS);
         String reason = "\u20ac".repeat(SubscribeError.MAX_REASON / 3) + "r"; // 1024 bytes of multi-byte text
-        List<String> sixteen = new ArrayList<>();
-        for (int i = 0; i < Backups.MAX_ADDRESSES; i++) {
-            sixteen.add(address);
+        Candidate candidate = new Candidate(nodeId, address, Varint.MAX);
+        List<Candidate> sixteen = new ArrayList<>();
+        for (int i = 0; i < Backups.MAX_CANDIDATES; i++) {
+            sixteen.add(candidate);
         }
+        RelayDescription relay = new RelayDescription(nodeId, address, "\u00e9".repeat(RelayDescription.MAX_REGION / 2),
+                Varint.MAX, "w".repeat(RelayDescription.MAX_WEB_TRANSPORT), "f".repeat(64));
         List<ControlMessage> largest = List.of(
-                new Setup(Varint.MAX, Role.RELAY, nodeId),
+                new Setup(Varint.MAX, Role.RELAY, nodeId, Varint.MAX),
                 new SetupOk(Varint.MAX, nodeId),
                 new Subscribe(Varint.MAX, new TrackName("b".repeat(256), "t".repeat(128)),
                         new StartPosition.At(Varint.MAX, Varint.MAX), 255),
@@ -267,9 +270,13 @@ class ControlCodecTest {
                 new Announce("b".repeat(256), true),
                 new Heartbeat(Varint.MAX, Varint.MAX, Varint.MAX),
                 new Backups(sixteen),
-                new Move(address),
+                new Move(nodeId, address),
                 new GoAway(address),
-                new ErrorMessage(ErrorCode.UNKNOWN, reason));
+                new ErrorMessage(ErrorCode.UNKNOWN, reason),
+                new Join(relay),
+                new Placement(nodeId, address, Varint.MAX, sixteen),
+                new Report(relay, Varint.MAX, nodeId, Varint.MAX),
+                new Repaired(nodeId, nodeId, Varint.MAX));
         assertThat(largest).extracting(ControlMessage::type).containsExactly(MessageType.values());
         for (ControlMessage m : largest) {
             assertThat(m.payloadLength()).as(m.type().name()).isLessThanOrEqualTo(m.type().maxPayload());

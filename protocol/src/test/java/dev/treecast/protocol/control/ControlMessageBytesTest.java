@@ -3,6 +3,7 @@ package dev.treecast.protocol.control;
 import static dev.treecast.protocol.Wire.readable;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -39,15 +40,25 @@ class ControlMessageBytesTest {
 
     static Stream<Arguments> messages() {
         return Stream.of(
-                // SETUP 0x01: version 1, role RELAY (1), node id "relay-a" (7 bytes) -> payload 1+1+1+7 = 10
+                // SETUP 0x01: version 1, role RELAY (1), node id "relay-a" (7 bytes), rank 0 (the three-argument
+                // constructor) -> payload 1+1+1+7+1 = 11
                 Arguments.of(new Setup(1, Role.RELAY, "relay-a"), new int[] {
-                        0x01, 0x0a, 0x01, 0x01, 0x07, 0x72, 0x65, 0x6c, 0x61, 0x79, 0x2d, 0x61}),
-                // version 16384 takes four bytes, VIEWER is 0, empty node id -> payload 4+1+1 = 6
+                        0x01, 0x0b, 0x01, 0x01, 0x07, 0x72, 0x65, 0x6c, 0x61, 0x79, 0x2d, 0x61, 0x00}),
+                // version 16384 takes four bytes, VIEWER is 0, empty node id, rank 0 -> payload 4+1+1+1 = 7
                 Arguments.of(new Setup(16_384, Role.VIEWER, ""), new int[] {
-                        0x01, 0x06, 0x80, 0x00, 0x40, 0x00, 0x00, 0x00}),
-                // node id "é" is two UTF-8 bytes -> payload 1+1+1+2 = 5
+                        0x01, 0x07, 0x80, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00}),
+                // node id "é" is two UTF-8 bytes -> payload 1+1+1+2+1 = 6
                 Arguments.of(new Setup(1, Role.VIEWER, "é"), new int[] {
-                        0x01, 0x05, 0x01, 0x00, 0x02, 0xc3, 0xa9}),
+                        0x01, 0x06, 0x01, 0x00, 0x02, 0xc3, 0xa9, 0x00}),
+                // rank 2 after node id "r2" -> payload 1+1+1+2+1 = 6
+                Arguments.of(new Setup(1, Role.RELAY, "r2", 2), new int[] {
+                        0x01, 0x06, 0x01, 0x01, 0x02, 0x72, 0x32, 0x02}),
+                // rank 64 takes two bytes (0x4040) -> payload 1+1+1+1+2 = 6
+                Arguments.of(new Setup(1, Role.RELAY, "r", 64), new int[] {
+                        0x01, 0x06, 0x01, 0x01, 0x01, 0x72, 0x40, 0x40}),
+                // rank 2^62-1 takes eight bytes -> payload 1+1+1+1+8 = 12
+                Arguments.of(new Setup(1, Role.RELAY, "r", Varint.MAX), new int[] {
+                        0x01, 0x0c, 0x01, 0x01, 0x01, 0x72, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}),
                 // SETUP_OK 0x02: version 1, node id "root"
                 Arguments.of(new SetupOk(1, "root"), new int[] {
                         0x02, 0x06, 0x01, 0x04, 0x72, 0x6f, 0x6f, 0x74}),
@@ -77,14 +88,21 @@ class ControlMessageBytesTest {
                 Arguments.of(new Announce("live", false), new int[] {0x07, 0x06, 0x04, 0x6c, 0x69, 0x76, 0x65, 0x00}),
                 // HEARTBEAT 0x10: seq 1, relays 2, viewers 1000 (0x3e8 -> 0x43e8)
                 Arguments.of(new Heartbeat(1, 2, 1000), new int[] {0x10, 0x04, 0x01, 0x02, 0x43, 0xe8}),
-                // BACKUPS 0x11: count 2, "a:1", "b:2" -> payload 1+4+4 = 9
-                Arguments.of(new Backups(List.of("a:1", "b:2")), new int[] {
-                        0x11, 0x09, 0x02, 0x03, 0x61, 0x3a, 0x31, 0x03, 0x62, 0x3a, 0x32}),
+                // BACKUPS 0x11: count 2, then each candidate as id | address | rank:
+                // "a" (01 61) | "a:1" (03 61 3a 31) | 1 (01) = 7, "b" | "b:2" | 2 = 7 -> payload 1+7+7 = 15
+                Arguments.of(new Backups(List.of(new Candidate("a", "a:1", 1), new Candidate("b", "b:2", 2))),
+                        new int[] {0x11, 0x0f, 0x02,
+                                0x01, 0x61, 0x03, 0x61, 0x3a, 0x31, 0x01,
+                                0x01, 0x62, 0x03, 0x62, 0x3a, 0x32, 0x02}),
                 Arguments.of(new Backups(List.of()), new int[] {0x11, 0x01, 0x00}),
-                // MOVE 0x12: "10.0.0.2:4433" (13 bytes) -> payload 14
-                Arguments.of(new Move("10.0.0.2:4433"), new int[] {
-                        0x12, 0x0e, 0x0d, 0x31, 0x30, 0x2e, 0x30, 0x2e, 0x30, 0x2e, 0x32, 0x3a, 0x34, 0x34, 0x33,
-                        0x33}),
+                // one candidate, empty id, rank 16383 = 0x3fff (two bytes: 0x7fff) -> payload 1+(1+4+2) = 8
+                Arguments.of(new Backups(List.of(new Candidate("", "x:9", 16_383))), new int[] {
+                        0x11, 0x08, 0x01, 0x00, 0x03, 0x78, 0x3a, 0x39, 0x7f, 0xff}),
+                // MOVE 0x12: parent "relay-1" (7 bytes), address "10.0.0.2:4433" (13 bytes) -> payload 8+14 = 22
+                Arguments.of(new Move("relay-1", "10.0.0.2:4433"), new int[] {
+                        0x12, 0x16, 0x07, 0x72, 0x65, 0x6c, 0x61, 0x79, 0x2d, 0x31,
+                        0x0d, 0x31, 0x30, 0x2e, 0x30, 0x2e, 0x30, 0x2e, 0x32, 0x3a, 0x34, 0x34, 0x33, 0x33}),
+                Arguments.of(new Move("", ""), new int[] {0x12, 0x02, 0x00, 0x00}),
                 // GOAWAY 0x13: empty address (move to your own next backup) / "x:1"
                 Arguments.of(new GoAway(""), new int[] {0x13, 0x01, 0x00}),
                 Arguments.of(new GoAway("x:1"), new int[] {0x13, 0x04, 0x03, 0x78, 0x3a, 0x31}),
@@ -92,7 +110,59 @@ class ControlMessageBytesTest {
                 Arguments.of(new ErrorMessage(ErrorCode.PROTOCOL_VIOLATION, "bad"), new int[] {
                         0x1f, 0x05, 0x02, 0x03, 0x62, 0x61, 0x64}),
                 // UNKNOWN is 0xff on the wire, a two-byte varint
-                Arguments.of(new ErrorMessage(ErrorCode.UNKNOWN, ""), new int[] {0x1f, 0x03, 0x40, 0xff, 0x00}));
+                Arguments.of(new ErrorMessage(ErrorCode.UNKNOWN, ""), new int[] {0x1f, 0x03, 0x40, 0xff, 0x00}),
+                // RANK_REFUSED is 0x11, NOT_CONTROLLER 0x12
+                Arguments.of(new ErrorMessage(ErrorCode.RANK_REFUSED, "rank"), new int[] {
+                        0x1f, 0x06, 0x11, 0x04, 0x72, 0x61, 0x6e, 0x6b}),
+                Arguments.of(new ErrorMessage(ErrorCode.NOT_CONTROLLER, ""), new int[] {0x1f, 0x02, 0x12, 0x00}),
+                // JOIN 0x20: "r1" (02 72 31) | "h:1" (03 68 3a 31) | region "eu" (02 65 75) | slots 4 (04) |
+                // web transport "" (00) | certificate "" (00) -> payload 3+4+3+1+1+1 = 13
+                Arguments.of(new Join(EU_R1), new int[] {
+                        0x20, 0x0d, 0x02, 0x72, 0x31, 0x03, 0x68, 0x3a, 0x31, 0x02, 0x65, 0x75, 0x04, 0x00, 0x00}),
+                // "r" (01 72) | "h:1" (03 68 3a 31) | region "" (00) | slots 100 (40 64) |
+                // "https://h/" (0a 68 74 74 70 73 3a 2f 2f 68 2f) | 64 hex digits (40 40, then "0123456789abcdef"
+                // four times) -> payload 2+4+1+2+11+66 = 86 = 0x56, which takes a two-byte length (40 56)
+                Arguments.of(new Join(new RelayDescription("r", "h:1", "", 100, "https://h/", HASH)), join(
+                        new int[] {0x20, 0x40, 0x56, 0x01, 0x72, 0x03, 0x68, 0x3a, 0x31, 0x00, 0x40, 0x64,
+                                0x0a, 0x68, 0x74, 0x74, 0x70, 0x73, 0x3a, 0x2f, 0x2f, 0x68, 0x2f, 0x40, 0x40},
+                        HEX16, HEX16, HEX16, HEX16)),
+                // PLACEMENT 0x21: parent "root" (04 72 6f 6f 74) | "10.0.0.1:4433" (0d + 13) | rank 1 (01) |
+                // no backups (00) -> payload 5+14+1+1 = 21
+                Arguments.of(new Placement("root", "10.0.0.1:4433", 1, List.of()), new int[] {
+                        0x21, 0x15, 0x04, 0x72, 0x6f, 0x6f, 0x74,
+                        0x0d, 0x31, 0x30, 0x2e, 0x30, 0x2e, 0x30, 0x2e, 0x31, 0x3a, 0x34, 0x34, 0x33, 0x33,
+                        0x01, 0x00}),
+                // parent "p" (01 70) | "p:1" (03 70 3a 31) | rank 3 | count 2 | "b" "b:2" 2 (7) | "c" "c:3" 1 (7)
+                // -> payload 2+4+1+1+7+7 = 22
+                Arguments.of(new Placement("p", "p:1", 3,
+                        List.of(new Candidate("b", "b:2", 2), new Candidate("c", "c:3", 1))), new int[] {
+                        0x21, 0x16, 0x01, 0x70, 0x03, 0x70, 0x3a, 0x31, 0x03, 0x02,
+                        0x01, 0x62, 0x03, 0x62, 0x3a, 0x32, 0x02,
+                        0x01, 0x63, 0x03, 0x63, 0x3a, 0x33, 0x01}),
+                // REPORT 0x22: the JOIN description above (13) | rank 2 (02) | parent "root" (04 72 6f 6f 74) |
+                // viewers 1000 (43 e8) -> payload 13+1+5+2 = 21
+                Arguments.of(new Report(EU_R1, 2, "root", 1000), new int[] {
+                        0x22, 0x15, 0x02, 0x72, 0x31, 0x03, 0x68, 0x3a, 0x31, 0x02, 0x65, 0x75, 0x04, 0x00, 0x00,
+                        0x02, 0x04, 0x72, 0x6f, 0x6f, 0x74, 0x43, 0xe8}),
+                // while repairing: no parent; "r" (01 72), four empty fields / zeros, rank 1, "" parent, 0 viewers
+                // -> payload 2+1+1+1+1+1+1+1+1 = 10
+                Arguments.of(new Report(new RelayDescription("r", "", "", 0, "", ""), 1, "", 0), new int[] {
+                        0x22, 0x0a, 0x01, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00}),
+                // REPAIRED 0x23: "p1" (02 70 31) | "p2" (02 70 32) | 250000 us = 0x3d090, four bytes (80 03 d0 90)
+                // -> payload 3+3+4 = 10
+                Arguments.of(new Repaired("p1", "p2", 250_000), new int[] {
+                        0x23, 0x0a, 0x02, 0x70, 0x31, 0x02, 0x70, 0x32, 0x80, 0x03, 0xd0, 0x90}),
+                Arguments.of(new Repaired("", "b", 0), new int[] {0x23, 0x04, 0x00, 0x01, 0x62, 0x00}));
+    }
+
+    /** "0123456789abcdef" in ASCII: four of them make a 64-digit certificate hash. */
+    private static final int[] HEX16 = {
+            0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66};
+    private static final String HASH = "0123456789abcdef".repeat(4);
+    private static final RelayDescription EU_R1 = new RelayDescription("r1", "h:1", "eu", 4, "", "");
+
+    private static int[] join(int[]... parts) {
+        return Arrays.stream(parts).flatMapToInt(Arrays::stream).toArray();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -149,6 +219,11 @@ class ControlMessageBytesTest {
         assertThat(MessageType.MOVE.id()).isEqualTo(0x12);
         assertThat(MessageType.GOAWAY.id()).isEqualTo(0x13);
         assertThat(MessageType.ERROR.id()).isEqualTo(0x1f);
+        assertThat(MessageType.JOIN.id()).isEqualTo(0x20);
+        assertThat(MessageType.PLACEMENT.id()).isEqualTo(0x21);
+        assertThat(MessageType.REPORT.id()).isEqualTo(0x22);
+        assertThat(MessageType.REPAIRED.id()).isEqualTo(0x23);
+        assertThat(MessageType.values()).hasSize(16);
         for (MessageType t : MessageType.values()) {
             assertThat(MessageType.byId(t.id())).isSameAs(t);
         }
@@ -166,8 +241,28 @@ class ControlMessageBytesTest {
         assertThat(new Announce("b", true).type()).isSameAs(MessageType.ANNOUNCE);
         assertThat(new Heartbeat(1, 1, 1).type()).isSameAs(MessageType.HEARTBEAT);
         assertThat(new Backups(List.of()).type()).isSameAs(MessageType.BACKUPS);
-        assertThat(new Move("a").type()).isSameAs(MessageType.MOVE);
+        assertThat(new Move("p", "a").type()).isSameAs(MessageType.MOVE);
         assertThat(new GoAway("").type()).isSameAs(MessageType.GOAWAY);
         assertThat(new ErrorMessage(ErrorCode.NO_ERROR, "").type()).isSameAs(MessageType.ERROR);
+        assertThat(new Join(EU_R1).type()).isSameAs(MessageType.JOIN);
+        assertThat(new Placement("p", "p:1", 1, List.of()).type()).isSameAs(MessageType.PLACEMENT);
+        assertThat(new Report(EU_R1, 1, "", 0).type()).isSameAs(MessageType.REPORT);
+        assertThat(new Repaired("a", "b", 0).type()).isSameAs(MessageType.REPAIRED);
+    }
+
+    @Test
+    void maxPayloadsAreFixed() {
+        assertThat(MessageType.BACKUPS.maxPayload()).isEqualTo(8192);
+        assertThat(MessageType.MOVE.maxPayload()).isEqualTo(512);
+        assertThat(MessageType.JOIN.maxPayload()).isEqualTo(1024);
+        assertThat(MessageType.PLACEMENT.maxPayload()).isEqualTo(8192);
+        assertThat(MessageType.REPORT.maxPayload()).isEqualTo(1024);
+        assertThat(MessageType.REPAIRED.maxPayload()).isEqualTo(512);
+    }
+
+    @Test
+    void setupWithoutARankMeansRankZero() {
+        assertThat(new Setup(1, Role.VIEWER, "v")).isEqualTo(new Setup(1, Role.VIEWER, "v", 0));
+        assertThat(new Setup(1, Role.RELAY, "r", 7).rank()).isEqualTo(7);
     }
 }

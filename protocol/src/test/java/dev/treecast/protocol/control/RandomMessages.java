@@ -85,10 +85,42 @@ final class RandomMessages {
         return random.nextBoolean() ? StartPosition.LATEST : new StartPosition.At(varint(), varint());
     }
 
+    /** Empty, or 64 random lowercase hex digits. */
+    String certificateSha256() {
+        if (random.nextInt(3) == 0) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(RelayDescription.CERTIFICATE_SHA256_LENGTH);
+        for (int i = 0; i < RelayDescription.CERTIFICATE_SHA256_LENGTH; i++) {
+            sb.append("0123456789abcdef".charAt(random.nextInt(16)));
+        }
+        return sb.toString();
+    }
+
+    Candidate candidate() {
+        return new Candidate(text(Setup.MAX_NODE_ID), text(Backups.MAX_ADDRESS), varint());
+    }
+
+    /** 0..16 candidates, each of them random. */
+    List<Candidate> candidates() {
+        int n = length(Candidate.MAX_LIST);
+        List<Candidate> candidates = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            candidates.add(candidate());
+        }
+        return candidates;
+    }
+
+    RelayDescription relay() {
+        return new RelayDescription(text(Setup.MAX_NODE_ID), text(Backups.MAX_ADDRESS),
+                text(RelayDescription.MAX_REGION), varint(), text(RelayDescription.MAX_WEB_TRANSPORT),
+                certificateSha256());
+    }
+
     ControlMessage of(MessageType type) {
         return switch (type) {
             case SETUP -> new Setup(varint(), random.nextBoolean() ? Role.RELAY : Role.VIEWER,
-                    text(Setup.MAX_NODE_ID));
+                    text(Setup.MAX_NODE_ID), varint());
             case SETUP_OK -> new SetupOk(varint(), text(Setup.MAX_NODE_ID));
             case SUBSCRIBE -> new Subscribe(varint(),
                     new TrackName(name(TrackName.MAX_BROADCAST), name(TrackName.MAX_TRACK)), start(),
@@ -99,17 +131,15 @@ final class RandomMessages {
             case UNSUBSCRIBE -> new Unsubscribe(varint());
             case ANNOUNCE -> new Announce(name(TrackName.MAX_BROADCAST), random.nextBoolean());
             case HEARTBEAT -> new Heartbeat(varint(), varint(), varint());
-            case BACKUPS -> {
-                int n = length(Backups.MAX_ADDRESSES);
-                List<String> addresses = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    addresses.add(text(Backups.MAX_ADDRESS));
-                }
-                yield new Backups(addresses);
-            }
-            case MOVE -> new Move(text(Backups.MAX_ADDRESS));
+            case BACKUPS -> new Backups(candidates());
+            case MOVE -> new Move(text(Setup.MAX_NODE_ID), text(Backups.MAX_ADDRESS));
             case GOAWAY -> new GoAway(text(Backups.MAX_ADDRESS));
             case ERROR -> new ErrorMessage(errorCode(), text(SubscribeError.MAX_REASON));
+            case JOIN -> new Join(relay());
+            case PLACEMENT -> new Placement(text(Setup.MAX_NODE_ID), text(Backups.MAX_ADDRESS), varint(),
+                    candidates());
+            case REPORT -> new Report(relay(), varint(), text(Setup.MAX_NODE_ID), varint());
+            case REPAIRED -> new Repaired(text(Setup.MAX_NODE_ID), text(Setup.MAX_NODE_ID), varint());
         };
     }
 
