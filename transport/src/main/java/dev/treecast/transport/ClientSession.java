@@ -46,50 +46,18 @@ import io.netty.util.concurrent.ScheduledFuture;
  * viewer, a test subscriber. All callbacks run on the endpoint's event loop; public methods may be called from
  * any thread.
  */
-public final class ClientSession {
-
-    /** Session-level events. */
-    public interface Listener {
-        /** A control message other than the subscription replies (ANNOUNCE, BACKUPS, MOVE, GOAWAY, ...). */
-        default void onControl(ClientSession session, ControlMessage message) {
-        }
-
-        /** The session ended: {@code code} is the peer's close code if it closed, else why it ended here. */
-        default void onClosed(ClientSession session, ErrorCode code, String reason) {
-        }
-    }
-
-    /** Events of one subscription, in order: reply, then objects and group ends. */
-    public interface SubscriptionListener {
-        void onSubscribed(OptionalLong latestGroup);
-
-        void onSubscribeError(ErrorCode code, String reason);
-
-        /** One whole object of {@code group}; ownership of {@code object} passes to the listener. */
-        void onObject(long group, ObjectFrame object);
-
-        /** {@code group}'s stream ended: {@link ErrorCode#NO_ERROR} after FIN, else the reset or loss reason. */
-        void onGroupEnd(long group, ErrorCode code);
-    }
+public final class ClientSession implements SubscriberSession {
 
     /**
-     * @param nodeId     who we are, sent in SETUP
-     * @param heartbeat  interval of HEARTBEAT messages (they also keep an idle session open); zero for none
-     * @param maxPayload largest object payload accepted
+     * Session-level events given this {@code ClientSession} (any {@code SubscriberSession.Listener} of a supertype
+     * is accepted too). Kept so that listeners written for raw QUIC read as before.
      */
-    public record Options(String nodeId, Role role, Duration heartbeat, int maxPayload) {
-        public static Options viewer(String nodeId) {
-            return new Options(nodeId, Role.VIEWER, Duration.ofSeconds(2), ObjectFrame.DEFAULT_MAX_PAYLOAD);
-        }
-
-        public static Options relay(String nodeId) {
-            return new Options(nodeId, Role.RELAY, Duration.ofSeconds(1), ObjectFrame.DEFAULT_MAX_PAYLOAD);
-        }
+    public interface Listener extends SubscriberSession.Listener<ClientSession> {
     }
 
     private final EventLoop loop;
     private final Options options;
-    private final Listener listener;
+    private final SubscriberSession.Listener<? super ClientSession> listener;
     private final Promise<ClientSession> ready;
     private final Map<Long, SubscriptionListener> subscriptions = new HashMap<>();
     private final AtomicLong nextSubscriptionId = new AtomicLong();
@@ -103,7 +71,8 @@ public final class ClientSession {
     private long heartbeatSequence;
     private ScheduledFuture<?> heartbeatTask;
 
-    private ClientSession(EventLoop loop, InetSocketAddress remote, Options options, Listener listener) {
+    private ClientSession(EventLoop loop, InetSocketAddress remote, Options options,
+                          SubscriberSession.Listener<? super ClientSession> listener) {
         this.loop = loop;
         this.remote = remote;
         this.options = options;
@@ -115,7 +84,8 @@ public final class ClientSession {
      * Connects, sends SETUP and completes when SETUP_OK arrives (or fails with why the session could not start).
      */
     public static Future<ClientSession> connect(QuicClientEndpoint endpoint, InetSocketAddress remote,
-                                                Options options, Listener listener) {
+                                                Options options,
+                                                SubscriberSession.Listener<? super ClientSession> listener) {
         ClientSession session = new ClientSession(endpoint.eventLoop(), remote, options, listener);
         endpoint.connect(remote, session.new ConnectionHandler(), session.new StreamInitializer())
                 .addListener((Future<QuicChannel> f) -> {
@@ -142,7 +112,7 @@ public final class ClientSession {
                 return;
             }
             control = f.getNow();
-            control.writeAndFlush(new Setup(Alpn.VERSION_1, options.role(), options.nodeId()));
+            control.writeAndFlush(new Setup(Alpn.VERSION_1, options.role(), options.nodeId(), options.rank()));
             if (!options.heartbeat().isZero()) {
                 long every = options.heartbeat().toNanos();
                 heartbeatTask = loop.scheduleAtFixedRate(this::sendHeartbeat, every, every, TimeUnit.NANOSECONDS);
@@ -157,19 +127,23 @@ public final class ClientSession {
     }
 
     /** The peer's node id from SETUP_OK. */
+    @Override
     public String peerNodeId() {
         return setupOk == null ? null : setupOk.nodeId();
     }
 
+    @Override
     public InetSocketAddress remoteAddress() {
         return remote;
     }
 
+    @Override
     public EventLoop eventLoop() {
         return loop;
     }
 
     /** Whether the session is up (SETUP_OK received, not closed). */
+    @Override
     public boolean isOpen() {
         return setupOk != null && !closed;
     }
@@ -177,6 +151,7 @@ public final class ClientSession {
     /**
      * Subscribes to {@code track}; returns the subscription id. {@code listener} is called on the event loop.
      */
+    @Override
     public long subscribe(TrackName track, StartPosition start, int priority, SubscriptionListener listener) {
         long id = nextSubscriptionId.getAndIncrement();
         run(() -> {
@@ -192,6 +167,7 @@ public final class ClientSession {
     }
 
     /** Ends a subscription; objects already in flight for it are dropped. */
+    @Override
     public void unsubscribe(long subscriptionId) {
         run(() -> {
             if (subscriptions.remove(subscriptionId) != null && !closed) {
@@ -201,6 +177,7 @@ public final class ClientSession {
     }
 
     /** Sends any control message (e.g. a HEARTBEAT with load figures). */
+    @Override
     public void send(ControlMessage message) {
         run(() -> {
             if (!closed && control != null) {
@@ -210,15 +187,18 @@ public final class ClientSession {
     }
 
     /** Closes the session with {@code code}; for an error, an ERROR message carrying {@code reason} goes first. */
+    @Override
     public void close(ErrorCode code, String reason) {
         run(() -> closeNow(code, reason));
     }
 
+    @Override
     public void close() {
         close(ErrorCode.NO_ERROR, "closed");
     }
 
     /** Completes when the connection is closed. */
+    @Override
     public Future<Void> closeFuture() {
         return connection == null ? loop.newSucceededFuture(null) : connection.closeFuture();
     }
@@ -271,21 +251,6 @@ public final class ClientSession {
 
     private void protocolError(ProtocolException e) {
         closeNow(e.code(), e.getMessage());
-    }
-
-    /** Why a session could not start or ended. */
-    public static final class SessionClosedException extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final ErrorCode code;
-
-        public SessionClosedException(ErrorCode code, String reason) {
-            super(code + ": " + reason);
-            this.code = code;
-        }
-
-        public ErrorCode code() {
-            return code;
-        }
     }
 
     private final class ConnectionHandler extends ChannelInboundHandlerAdapter {

@@ -8,6 +8,7 @@ import dev.treecast.protocol.data.ObjectFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamFrame;
 import io.netty.handler.codec.quic.QuicStreamResetException;
@@ -85,6 +86,17 @@ public final class GroupStreamReader extends ChannelInboundHandlerAdapter implem
             return;
         }
         receiver.onObject(object);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownReadComplete.INSTANCE) {
+            // FIN was read (and handled above). Netty keeps a peer's unidirectional stream open until this side has
+            // sent FIN too, which never happens on a stream we cannot write (and half-closure cannot be turned off
+            // for one): without this close, every finished group stays in memory until the connection closes.
+            ctx.close();
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -99,6 +99,14 @@ public final class QuicClientEndpoint implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
+    /**
+     * Closes the UDP socket at once without telling any peer, as a crashed process would (tests and chaos
+     * only): connections on it go silent. Must be called on {@link #eventLoop()}.
+     */
+    public void abort() {
+        channel.unsafe().closeForcibly();
+    }
+
     @Override
     public void close() {
         channel.close().syncUninterruptibly();

@@ -69,6 +69,14 @@ public final class QuicServer implements AutoCloseable {
     }
 
     /** Closes the socket; connections on it stop at once (peers see an idle timeout or a stateless reset). */
+    /**
+     * Closes the UDP socket at once without telling any peer, as a crashed process would (tests and chaos
+     * only): connections on it go silent. Must be called on {@link #eventLoop()}.
+     */
+    public void abort() {
+        channel.unsafe().closeForcibly();
+    }
+
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
