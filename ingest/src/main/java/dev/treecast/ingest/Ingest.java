@@ -19,6 +19,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.treecast.ingest.director.Director;
+import dev.treecast.ingest.tree.TreeControllerHost;
+import dev.treecast.tree.TreeController;
 import dev.treecast.protocol.TrackName;
 import dev.treecast.relay.Relay;
 import dev.treecast.transport.http.StaticFiles;
@@ -58,6 +60,9 @@ public final class Ingest implements AutoCloseable {
     private final HttpRoutes routes = new HttpRoutes();
     private final Director director = new Director();
     private Relay root;
+    private volatile TreeControllerHost tree;
+    private TreeController.Config controllerConfig;
+    private io.netty.util.concurrent.ScheduledFuture<?> treeDuty;
     private IngestMetrics metrics;
     private EventLoopGroup httpGroup;
     private Channel http;
@@ -75,9 +80,28 @@ public final class Ingest implements AutoCloseable {
     public Ingest start() throws InterruptedException {
         metrics = new IngestMetrics(registry);
         root = new Relay(config.root(), registry).start();
+        InetSocketAddress quic = root.quicAddress();
+        String host = config.advertiseHost() != null ? config.advertiseHost()
+                : quic.getAddress().isAnyLocalAddress() ? "127.0.0.1" : quic.getAddress().getHostAddress();
+        controllerConfig = new TreeController.Config(root.nodeId(),
+                (host.contains(":") ? "[" + host + "]" : host) + ":" + quic.getPort(), config.rootSlots(),
+                Duration.ofSeconds(3), 4, 2);
+        tree = new TreeControllerHost(new TreeController(controllerConfig, Duration.ZERO), director,
+                config.viewerCapacity(), System::nanoTime);
+        root.call(() -> {
+            root.core().controlPlane(tree);
+            return null;
+        });
+        treeDuty = root.eventLoop().scheduleAtFixedRate(() -> tree.tick(), 200, 200, TimeUnit.MILLISECONDS);
         routes.get("/healthz", q -> HttpResponses.text(HttpResponseStatus.OK, "ok\n"));
         routes.get("/api/broadcasts", q -> HttpResponses.json(HttpResponseStatus.OK, broadcastsJson()));
         routes.get("/api/director", this::direct);
+        routes.get("/api/tree", q -> {
+            FullHttpResponse response = HttpResponses.json(HttpResponseStatus.OK,
+                    toJson(TreeControllerHost.json(tree.view())));
+            response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+            return response;
+        });
         StaticFiles player = new StaticFiles();
         routes.fallback(q -> player.response(q.path()));
         httpGroup = Transports.newGroup(1, "ingest-http");
@@ -222,8 +246,37 @@ public final class Ingest implements AutoCloseable {
         if (httpGroup != null) {
             httpGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+        if (treeDuty != null) {
+            treeDuty.cancel(false);
+        }
         if (root != null) {
             root.close();
         }
+    }
+
+    /**
+     * Simulates losing the tree controller (a crash and restart of the controller alone): its map is dropped and
+     * every relay's controller session closed. Data keeps flowing and local repairs keep working meanwhile; the
+     * new controller waits one report timeout, rebuilding its map from the relays' reports, before it moves
+     * anyone.
+     */
+    public void restartController() {
+        root.call(() -> {
+            TreeControllerHost fresh = new TreeControllerHost(new TreeController(controllerConfig), director,
+                    config.viewerCapacity(), System::nanoTime);
+            root.core().controlPlane(fresh);
+            for (dev.treecast.relay.core.DownstreamSession s : List.copyOf(root.core().sessions())) {
+                if (s.isControllerSession()) {
+                    s.close(dev.treecast.protocol.ErrorCode.GOING_AWAY, "controller restarting");
+                }
+            }
+            tree = fresh;
+            return null;
+        });
+    }
+
+    /** The tree controller's adapter (its map: {@code tree().view()}). */
+    public TreeControllerHost tree() {
+        return tree;
     }
 }

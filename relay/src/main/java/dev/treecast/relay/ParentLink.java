@@ -1,12 +1,11 @@
 package dev.treecast.relay;
 
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,193 +14,384 @@ import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.TrackName;
 import dev.treecast.protocol.control.Announce;
 import dev.treecast.protocol.control.ControlMessage;
+import dev.treecast.protocol.control.GoAway;
+import dev.treecast.protocol.control.Heartbeat;
 import dev.treecast.protocol.control.StartPosition;
 import dev.treecast.protocol.data.ObjectFrame;
 import dev.treecast.relay.core.RelayCore;
 import dev.treecast.relay.core.Upstream;
 import dev.treecast.transport.ClientSession;
 import dev.treecast.transport.QuicClientEndpoint;
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.Future;
+import dev.treecast.tree.Backup;
+import dev.treecast.tree.Placement;
+import dev.treecast.tree.RelayAgent;
 
 /**
- * The relay's link to its parent: one {@code treecast/1} session, one upstream subscription per track however
- * many subscribe below. When the session ends, the link reconnects (to the next candidate parent, if several
- * are known) and resubscribes every track from its last complete object + 1, so the subtree misses nothing the
- * new parent still caches.
+ * The relay's links to its parent, run by the tree's {@link RelayAgent}: the agent decides (which parent, when a
+ * parent is dead, which backup next, when to drop the old parent of a make-before-break move); this adapter
+ * carries those decisions out over {@code treecast/1} sessions and feeds the agent what happens.
+ *
+ * <p>One upstream subscription per track and session. During a move or a repair two sessions may be up at once:
+ * both feed the tracks, and what the new parent repeats is dropped as duplicates, so nothing is missed. A new
+ * session resubscribes every track from its last complete object + 1, and reports itself connected to the agent
+ * only once every track's subscription is accepted: data really flows from the new parent before the old is
+ * dropped.
  *
  * <p>Owned by the relay's event loop thread.
  */
 final class ParentLink implements Upstream {
     private static final Logger LOG = LoggerFactory.getLogger(ParentLink.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+
+    /** What the adapter tells the rest of the relay about its place in the tree. */
+    interface Events {
+        /** A failure repair completed (the old parent died or its link was lost). */
+        void repaired(String oldParentId, String newParentId, long tookNanos);
+
+        /** The first object arrived from the parent a repair attached to ({@code System.nanoTime()}). */
+        void firstObjectAfterRepair(String oldParentId, String newParentId, long tookNanos, long atNanos);
+
+        /** The parent changed for a planned reason (a join that fell back, a controller move, a drain). */
+        void reparented(String oldParentId, String newParentId, long tookNanos);
+
+        void detached(String reason);
+    }
 
     private final QuicClientEndpoint endpoint;
-    private final List<InetSocketAddress> parents;
     private final ClientSession.Options options;
-    private final EventLoop loop;
-    private final Map<TrackName, Long> subscriptionIds = new HashMap<>();
+    /** Whether SETUP carries our rank (the self-building tree) or 0 (hand-configured parents). */
+    private final boolean ranked;
+    private final RelayAgent agent;
+    private final RelayMetrics metrics;
+    private final Events events;
+    private final Map<String, ParentSession> sessions = new LinkedHashMap<>();
     private RelayCore core;
-    private ClientSession session;
-    private int candidate;
-    private int failures;
     private boolean closed;
-    private long connects;
+    /** The last repair, until the first object from its new parent arrives. */
+    private RelayAgent.Action.Repaired awaitingFirstObject;
 
-    ParentLink(QuicClientEndpoint endpoint, List<InetSocketAddress> parents, ClientSession.Options options) {
+    /** One session to a parent (the current one, or the next one during a move or repair). */
+    private final class ParentSession {
+        final String parentId;
+        final ClientSession session;
+        final Map<TrackName, Long> subscriptions = new LinkedHashMap<>();
+        int awaitingReplies;
+        boolean reported;
+        long lastHeardNanos = -1;
+        long heardReported = -1;
+
+        ParentSession(String parentId, ClientSession session) {
+            this.parentId = parentId;
+            this.session = session;
+        }
+
+        void subscribe(TrackName track, StartPosition start) {
+            awaitingReplies++;
+            subscriptions.put(track, session.subscribe(track, start, 0, new TrackListener(this, track)));
+        }
+
+        void replied() {
+            awaitingReplies--;
+            if (awaitingReplies <= 0 && !reported) {
+                reported = true;
+                execute(agent.connected(parentId, System.nanoTime()));
+            }
+        }
+    }
+
+    ParentLink(QuicClientEndpoint endpoint, ClientSession.Options options, boolean ranked, RelayAgent agent,
+               RelayMetrics metrics, Events events) {
         this.endpoint = endpoint;
-        this.parents = List.copyOf(parents);
         this.options = options;
-        this.loop = endpoint.eventLoop();
+        this.ranked = ranked;
+        this.agent = agent;
+        this.metrics = metrics;
+        this.events = events;
     }
 
     void attach(RelayCore core) {
         this.core = core;
     }
 
-    /** The parent currently connected, or null. */
-    InetSocketAddress parent() {
-        return session != null && session.isOpen() ? session.remoteAddress() : null;
+    RelayAgent agent() {
+        return agent;
     }
 
-    String parentNodeId() {
-        return session != null && session.isOpen() ? session.peerNodeId() : null;
+    /** The parent whose session is up, or null. */
+    String parentId() {
+        String id = agent.parentId();
+        ParentSession s = id == null ? null : sessions.get(id);
+        return s != null && s.session.isOpen() ? id : null;
     }
 
-    /** How many sessions to a parent have been established. */
-    long connects() {
-        return connects;
+    InetSocketAddress parentAddress() {
+        String id = parentId();
+        return id == null ? null : sessions.get(id).session.remoteAddress();
     }
 
-    void start() {
-        connect();
+    /** The current parent's address as {@code host:port}, or null. */
+    String parentAddressString() {
+        InetSocketAddress address = parentAddress();
+        return address == null ? null : Relay.hostPort(address);
     }
 
-    private void connect() {
+    // ---------------------------------------------------------------- agent inputs
+
+    void placed(Placement placement) {
+        if (core.rank() != placement.rank()) {
+            core.rank(placement.rank());
+            // A child that no longer ranks above us must go, or the rank order (and with it loop freedom) breaks.
+            for (dev.treecast.relay.core.DownstreamSession child : core.childRelays()) {
+                long childRank = child.setup().rank();
+                if (childRank != 0 && !dev.treecast.tree.Ranks.mayAdopt(placement.rank(), childRank)) {
+                    child.close(ErrorCode.RANK_REFUSED, "our rank changed to " + placement.rank());
+                }
+            }
+        }
+        execute(agent.placed(placement, System.nanoTime()));
+    }
+
+    void backups(List<Backup> backups) {
+        execute(agent.backups(backups, System.nanoTime()));
+    }
+
+    void move(String parentId, String address) {
+        execute(agent.move(parentId, address, System.nanoTime()));
+    }
+
+    /** Duty cycle: tells the agent what was heard, then lets it send heartbeats and notice dead parents. */
+    void tick(long nowNanos) {
         if (closed) {
             return;
         }
-        InetSocketAddress target = parents.get(candidate % parents.size());
-        ClientSession.connect(endpoint, target, options, new SessionListener())
-                .addListener((Future<ClientSession> f) -> {
+        for (ParentSession s : new ArrayList<>(sessions.values())) {
+            if (s.lastHeardNanos > s.heardReported) {
+                s.heardReported = s.lastHeardNanos;
+                execute(agent.heard(s.parentId, s.lastHeardNanos));
+            }
+        }
+        execute(agent.tick(nowNanos));
+    }
+
+    private void execute(List<RelayAgent.Action> actions) {
+        for (RelayAgent.Action action : actions) {
+            if (closed) {
+                return;
+            }
+            switch (action) {
+                case RelayAgent.Action.Connect connect -> connect(connect.parent());
+                case RelayAgent.Action.Drop drop -> drop(drop.parentId());
+                case RelayAgent.Action.Heartbeat beat -> {
+                    ParentSession s = sessions.get(beat.parentId());
+                    if (s != null) {
+                        s.session.send(new Heartbeat(beat.sequence(), 1 + core.childRelays().size(),
+                                core.viewerCount()));
+                    }
+                }
+                case RelayAgent.Action.Repaired repaired -> {
+                    metrics.repair(repaired.tookNanos());
+                    LOG.info("{}: repaired: lost {}, now under {} after {} ms", core.nodeId(), repaired.oldParentId(),
+                            repaired.newParentId(), repaired.tookNanos() / 1_000_000);
+                    events.repaired(repaired.oldParentId(), repaired.newParentId(), repaired.tookNanos());
+                    awaitingFirstObject = repaired;
+                }
+                case RelayAgent.Action.Moved moved -> {
+                    LOG.info("{}: moved from {} to {} in {} ms", core.nodeId(), moved.oldParentId(),
+                            moved.newParentId(), moved.tookNanos() / 1_000_000);
+                    events.reparented(moved.oldParentId(), moved.newParentId(), moved.tookNanos());
+                }
+                case RelayAgent.Action.Joined joined -> {
+                    LOG.debug("{}: joined under {} in {} ms", core.nodeId(), joined.parentId(),
+                            joined.tookNanos() / 1_000_000);
+                    events.reparented("", joined.parentId(), joined.tookNanos());
+                }
+                case RelayAgent.Action.Detached detached -> {
+                    LOG.warn("{}: detached from the tree: {}", core.nodeId(), detached.reason());
+                    events.detached(detached.reason());
+                }
+            }
+        }
+    }
+
+    private void connect(Backup candidate) {
+        if (sessions.containsKey(candidate.id())) {
+            return;
+        }
+        InetSocketAddress address = address(candidate.address());
+        if (address == null) {
+            execute(agent.connectFailed(candidate.id(), System.nanoTime()));
+            return;
+        }
+        LOG.debug("{}: connecting to {} ({})", core.nodeId(), candidate.id(), address);
+        ClientSession.Options withRank = ranked ? options.withRank(core.rank()) : options;
+        ClientSession.connect(endpoint, address, withRank, new SessionListener(candidate.id()))
+                .addListener((io.netty.util.concurrent.Future<ClientSession> f) -> {
                     if (closed) {
                         if (f.isSuccess()) {
                             f.getNow().close(ErrorCode.GOING_AWAY, "relay shutting down");
                         }
                         return;
                     }
-                    if (f.isSuccess()) {
-                        onConnected(f.getNow());
-                    } else {
-                        LOG.warn("{}: cannot reach parent {}: {}", core.nodeId(), target, f.cause().getMessage());
-                        retry();
+                    if (!f.isSuccess()) {
+                        LOG.info("{}: cannot attach to {} ({}): {}", core.nodeId(), candidate.id(), address,
+                                f.cause().getMessage());
+                        execute(agent.connectFailed(candidate.id(), System.nanoTime()));
+                        return;
+                    }
+                    ParentSession s = new ParentSession(candidate.id(), f.getNow());
+                    sessions.put(candidate.id(), s);
+                    metrics.parentConnect();
+                    LOG.info("{}: attached to {} ({})", core.nodeId(), s.session.peerNodeId(), address);
+                    core.resumePositions().forEach(s::subscribe);
+                    if (s.awaitingReplies == 0) {
+                        s.awaitingReplies = 1;
+                        s.replied();
                     }
                 });
     }
 
-    private void onConnected(ClientSession connected) {
-        session = connected;
-        failures = 0;
-        connects++;
-        LOG.info("{}: connected to parent {} ({})", core.nodeId(), connected.peerNodeId(),
-                connected.remoteAddress());
-        subscriptionIds.clear();
-        core.resumePositions().forEach(this::subscribeNow);
+    private void drop(String parentId) {
+        ParentSession s = sessions.remove(parentId);
+        if (s != null) {
+            LOG.info("{}: left {}", core.nodeId(), parentId);
+            s.session.close(ErrorCode.NO_ERROR, "moved to another parent");
+        }
     }
 
-    private void retry() {
-        failures++;
-        candidate++;
-        long delay = Math.min(MAX_BACKOFF.toMillis(), 50L << Math.min(failures, 6));
-        if (failures == 1) {
-            delay = 0;
+    static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            return null;
         }
-        loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        try {
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
+
+    // ---------------------------------------------------------------- Upstream
 
     @Override
     public void subscribe(TrackName track, StartPosition start) {
-        if (session != null && session.isOpen()) {
-            subscribeNow(track, start);
+        for (ParentSession s : sessions.values()) {
+            if (s.session.isOpen() && !s.subscriptions.containsKey(track)) {
+                s.subscribe(track, start);
+            }
         }
-        // Otherwise the track is picked up from core.resumePositions() when the session comes up.
-    }
-
-    private void subscribeNow(TrackName track, StartPosition start) {
-        ClientSession current = session;
-        long id = current.subscribe(track, start, 0, new TrackListener(current, track));
-        subscriptionIds.put(track, id);
+        // With no session up, the track is picked up from core.resumePositions() when one comes up.
     }
 
     @Override
     public void unsubscribe(TrackName track) {
-        Long id = subscriptionIds.remove(track);
-        if (id != null && session != null) {
-            session.unsubscribe(id);
+        for (ParentSession s : sessions.values()) {
+            Long id = s.subscriptions.remove(track);
+            if (id != null) {
+                s.session.unsubscribe(id);
+            }
         }
     }
 
     void close() {
         closed = true;
-        if (session != null) {
-            session.close(ErrorCode.GOING_AWAY, "relay shutting down");
+        for (ParentSession s : sessions.values()) {
+            s.session.close(ErrorCode.GOING_AWAY, "relay shutting down");
         }
+        sessions.clear();
     }
 
     private final class SessionListener implements ClientSession.Listener {
+        private final String parentId;
+
+        SessionListener(String parentId) {
+            this.parentId = parentId;
+        }
+
+        private ParentSession current(ClientSession from) {
+            ParentSession s = sessions.get(parentId);
+            return s != null && s.session == from ? s : null;
+        }
+
         @Override
         public void onControl(ClientSession from, ControlMessage message) {
-            if (from != session) {
+            ParentSession s = current(from);
+            if (s == null) {
                 return;
             }
-            if (message instanceof Announce announce) {
-                core.onAnnounce(announce);
+            s.lastHeardNanos = System.nanoTime();
+            switch (message) {
+                case Announce announce -> core.onAnnounce(announce);
+                case Heartbeat beat -> execute(agent.heartbeatAcked(parentId, beat.sequence(), System.nanoTime()));
+                case GoAway goAway -> execute(agent.goAway(parentId, goAway.address(), System.nanoTime()));
+                default -> {
+                }
             }
         }
 
         @Override
         public void onClosed(ClientSession from, ErrorCode code, String reason) {
-            if (from != session || closed) {
+            if (current(from) == null || closed) {
                 return;
             }
-            session = null;
-            LOG.warn("{}: lost parent {} ({}: {}); reconnecting", core.nodeId(), from.remoteAddress(), code, reason);
-            retry();
+            sessions.remove(parentId);
+            LOG.warn("{}: lost parent {} ({}: {})", core.nodeId(), parentId, code, reason);
+            execute(agent.parentLost(parentId, System.nanoTime()));
         }
     }
 
-    /** Upstream events of one track, ignored once their session is no longer the current one. */
+    /** Upstream events of one track on one parent session; ignored once that session is gone. */
     private final class TrackListener implements ClientSession.SubscriptionListener {
-        private final ClientSession owner;
+        private final ParentSession owner;
         private final TrackName track;
+        private boolean replied;
 
-        TrackListener(ClientSession owner, TrackName track) {
+        TrackListener(ParentSession owner, TrackName track) {
             this.owner = owner;
             this.track = track;
         }
 
-        private boolean current() {
-            return owner == session && !closed;
+        private boolean live() {
+            return !closed && sessions.get(owner.parentId) == owner;
+        }
+
+        private void reply() {
+            if (!replied) {
+                replied = true;
+                owner.replied();
+            }
         }
 
         @Override
         public void onSubscribed(OptionalLong latestGroup) {
-            if (current()) {
+            if (live()) {
                 core.onUpstreamSubscribed(track);
+                reply();
             }
         }
 
         @Override
         public void onSubscribeError(ErrorCode code, String reason) {
-            if (current() && owner.isOpen()) {
-                subscriptionIds.remove(track);
+            if (live() && owner.session.isOpen()) {
+                owner.subscriptions.remove(track);
                 core.onUpstreamRefused(track, code, reason);
+                reply();
             }
         }
 
         @Override
         public void onObject(long group, ObjectFrame object) {
-            if (current()) {
+            if (live()) {
+                long now = System.nanoTime();
+                owner.lastHeardNanos = now;
+                RelayAgent.Action.Repaired repair = awaitingFirstObject;
+                if (repair != null && repair.newParentId().equals(owner.parentId)) {
+                    awaitingFirstObject = null;
+                    events.firstObjectAfterRepair(repair.oldParentId(), repair.newParentId(), repair.tookNanos(),
+                            now);
+                }
                 core.onUpstreamObject(track, group, object);
             } else {
                 object.release();
@@ -210,7 +400,7 @@ final class ParentLink implements Upstream {
 
         @Override
         public void onGroupEnd(long group, ErrorCode code) {
-            if (!current()) {
+            if (!live()) {
                 return;
             }
             if (code == ErrorCode.NO_ERROR) {

@@ -2,6 +2,8 @@ package dev.treecast.relay;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +14,9 @@ import org.slf4j.LoggerFactory;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 
+import dev.treecast.protocol.control.GoAway;
+import dev.treecast.protocol.control.RelayDescription;
+import dev.treecast.relay.core.DownstreamSession;
 import dev.treecast.relay.core.GroupCache;
 import dev.treecast.relay.core.RelayCore;
 import dev.treecast.relay.quic.RawQuicAcceptor;
@@ -21,6 +26,10 @@ import dev.treecast.transport.ClientSession;
 import dev.treecast.transport.QuicClientEndpoint;
 import dev.treecast.transport.QuicServer;
 import dev.treecast.transport.Transports;
+import dev.treecast.tree.Backup;
+import dev.treecast.tree.Placement;
+import dev.treecast.tree.Ranks;
+import dev.treecast.tree.RelayAgent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoop;
@@ -37,8 +46,11 @@ import io.netty.util.concurrent.ScheduledFuture;
  */
 public final class Relay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
-    /** How often latency budgets, idle tracks and cache expiry are looked at. */
-    private static final long DUTY_CYCLE_MILLIS = 50;
+    /**
+     * How often latency budgets, idle tracks and cache expiry are looked at, and the tree agent ticks (heartbeats,
+     * dead parents): well under the heartbeat interval, so detection is not late by a whole cycle.
+     */
+    private static final long DUTY_CYCLE_MILLIS = 25;
 
     private final RelayConfig config;
     private final MeterRegistry registry;
@@ -52,6 +64,10 @@ public final class Relay implements AutoCloseable {
     private ParentLink parentLink;
     private ScheduledFuture<?> duty;
     private Origin origin;
+    private ControllerLink controllerLink;
+    private volatile String edgeUrl = "";
+    private volatile String edgeCertificate = "";
+    private volatile java.util.function.Consumer<Repair> repairListener = r -> { };
     private volatile boolean closed;
 
     public Relay(RelayConfig config) {
@@ -73,12 +89,23 @@ public final class Relay implements AutoCloseable {
         GroupCache cache = new GroupCache(config.cacheBytes(), config.cacheDuration(), Ticker.systemTicker());
         try {
             if (!config.isRoot()) {
+                // A candidate parent that does not answer a handshake quickly is skipped for the next backup.
                 upstreamEndpoint = QuicClientEndpoint.bind(loop, config.upstream(), Alpn.TREECAST_1)
-                        .connectTimeout(Duration.ofSeconds(1));
-                ClientSession.Options options = ClientSession.Options.relay(config.nodeId());
-                parentLink = new ParentLink(upstreamEndpoint, config.parents(),
-                        new ClientSession.Options(options.nodeId(), options.role(), options.heartbeat(),
-                                config.maxPayload()));
+                        .connectTimeout(Duration.ofMillis(400));
+                RelayConfig.Tree tree = config.tree();
+                Duration heartbeat = tree == null ? RelayConfig.Tree.HEARTBEAT : tree.heartbeatEvery();
+                Duration deadAfter = tree == null ? RelayConfig.Tree.DEAD_AFTER : tree.deadAfter();
+                // The agent sends the heartbeats on parent links; SETUP carries the rank the tree gave us (0 for a
+                // hand-configured parent list, which the parent does not check).
+                ClientSession.Options parentOptions = new ClientSession.Options(config.nodeId(),
+                        dev.treecast.protocol.control.Role.RELAY, Duration.ZERO, config.maxPayload(), 0);
+                parentLink = new ParentLink(upstreamEndpoint, parentOptions, tree != null,
+                        new RelayAgent(config.nodeId(), heartbeat, deadAfter), metrics, new TreeEvents());
+                if (tree != null) {
+                    controllerLink = new ControllerLink(upstreamEndpoint, tree.controller(),
+                            new ClientSession.Options(config.nodeId(), dev.treecast.protocol.control.Role.RELAY,
+                                    Duration.ofSeconds(1), config.maxPayload(), 0), this::describe, parentLink);
+                }
             }
             core = new RelayCore(config.nodeId(), cache, metrics, parentLink, config.budgets(), config.linger(),
                     System::nanoTime);
@@ -89,17 +116,159 @@ public final class Relay implements AutoCloseable {
             server = QuicServer.bind(loop, config.bind(), certificates, config.downstream(),
                     acceptor.connectionHandler(), acceptor.streamHandler(), Alpn.TREECAST_1);
             origin = new Origin(loop, core);
-            duty = loop.scheduleAtFixedRate(core::tick, DUTY_CYCLE_MILLIS, DUTY_CYCLE_MILLIS, TimeUnit.MILLISECONDS);
-            if (parentLink != null) {
-                loop.execute(parentLink::start);
+            duty = loop.scheduleAtFixedRate(this::dutyCycle, DUTY_CYCLE_MILLIS, DUTY_CYCLE_MILLIS,
+                    TimeUnit.MILLISECONDS);
+            if (controllerLink != null) {
+                loop.execute(() -> controllerLink.start(core));
+            } else if (parentLink != null) {
+                loop.execute(this::placeStatically);
             }
         } catch (InterruptedException | RuntimeException e) {
             close();
             throw e;
         }
         LOG.info("{}: relay listening on quic {} ({}), {}", config.nodeId(), server.localAddress(),
-                Transports.describe(), config.isRoot() ? "root of the tree" : "parents " + config.parents());
+                Transports.describe(), config.isRoot() ? "root of the tree" : config.tree() != null
+                        ? "joining the tree at " + config.tree().controller() : "parents " + config.parents());
         return this;
+    }
+
+    private void dutyCycle() {
+        core.tick();
+        if (parentLink != null) {
+            parentLink.tick(System.nanoTime());
+        }
+    }
+
+    /**
+     * A hand-configured parent list stands in for the controller's placement: the first parent, the others as
+     * backups in order. Addresses serve as ids; the relay adopts only hand-configured children (rank 0).
+     */
+    private void placeStatically() {
+        List<Backup> backups = new ArrayList<>();
+        for (InetSocketAddress parent : config.parents().subList(1, config.parents().size())) {
+            backups.add(new Backup(hostPort(parent), hostPort(parent), Ranks.ROOT));
+        }
+        String first = hostPort(config.parents().get(0));
+        parentLink.placed(new Placement(first, first, RelayCore.UNPLACED - 1, backups));
+    }
+
+    static String hostPort(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** What this relay declares to the controller (in JOIN and every REPORT). */
+    private RelayDescription describe() {
+        RelayConfig.Tree tree = config.tree();
+        String host = tree.advertiseHost() != null ? tree.advertiseHost()
+                : server.localAddress().getAddress().isAnyLocalAddress() ? "" : server.localAddress().getHostString();
+        String address = (host.contains(":") ? "[" + host + "]" : host) + ":" + server.localAddress().getPort();
+        return new RelayDescription(config.nodeId(), address, tree.region(), tree.slots(), edgeUrl, edgeCertificate);
+    }
+
+    /**
+     * Declares this relay's browser edge (its WebTransport URL prefix and certificate hash), so the ingest's
+     * director can send viewers here; included in the next REPORT.
+     */
+    public void edge(String webTransportUrl, String certificateSha256) {
+        this.edgeUrl = webTransportUrl;
+        this.edgeCertificate = certificateSha256;
+        if (controllerLink != null && loop != null) {
+            loop.execute(controllerLink::reportNow);
+        }
+    }
+
+    /** What the relay does when its agent repairs or gives up. */
+    private final class TreeEvents implements ParentLink.Events {
+        @Override
+        public void repaired(String oldParentId, String newParentId, long tookNanos) {
+            if (controllerLink != null) {
+                controllerLink.repaired(oldParentId, newParentId, tookNanos);
+            }
+        }
+
+        @Override
+        public void firstObjectAfterRepair(String oldParentId, String newParentId, long tookNanos, long atNanos) {
+            repairListener.accept(new Repair(config.nodeId(), oldParentId, newParentId, tookNanos, atNanos));
+        }
+
+        @Override
+        public void reparented(String oldParentId, String newParentId, long tookNanos) {
+            // Not a failure: the old parent lives. The report carries the new parent.
+            if (controllerLink != null) {
+                controllerLink.reportNow();
+            }
+        }
+
+        @Override
+        public void detached(String reason) {
+            if (controllerLink != null) {
+                controllerLink.rejoin();
+            } else {
+                loop.schedule(Relay.this::placeStatically, 500, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /**
+     * One local repair, reported when the first object from the new parent arrives (the demo prints them).
+     *
+     * @param tookNanos         from the old parent declared dead (or its link lost) to the new one accepting us
+     * @param firstObjectNanos  {@code System.nanoTime()} when the first object from the new parent arrived
+     */
+    public record Repair(String node, String oldParentId, String newParentId, long tookNanos, long firstObjectNanos) {
+    }
+
+    /** Called on the relay's thread after each local repair, once data flows from the new parent. */
+    public void onRepair(java.util.function.Consumer<Repair> listener) {
+        this.repairListener = listener;
+    }
+
+    /**
+     * Drains before closing, with zero loss: children move make-before-break while this relay still feeds them.
+     * The controller is asked first (it knows where capacity is and sends each child a MOVE); children still here
+     * after half the {@code timeout} (or at once, when the controller is away) are told GOAWAY, naming this
+     * relay's parent as where to go. Returns once no child relay is left or {@code timeout} passes; it adopts no
+     * new child meanwhile. The caller then closes the relay (after its gateway, so viewers are told GOING_AWAY).
+     */
+    public void drain(Duration timeout) {
+        if (closed || loop == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean asked = call(() -> {
+            core.draining(true);
+            if (controllerLink != null && controllerLink.isConnected()) {
+                controllerLink.draining();
+                return true;
+            }
+            return false;
+        });
+        LOG.info("{}: draining {} child relays{}", config.nodeId(), call(() -> core.childRelays().size()),
+                asked ? ": the controller moves them" : "");
+        if (asked) {
+            waitForChildren(System.nanoTime() + timeout.toNanos() / 2);
+        }
+        String suggestion = call(() -> {
+            String parent = parentLink == null ? null : parentLink.parentAddressString();
+            GoAway goAway = new GoAway(parent == null ? "" : parent);
+            for (DownstreamSession child : core.childRelays()) {
+                child.link().send(goAway);
+            }
+            return core.childRelays().isEmpty() ? null : goAway.address();
+        });
+        if (suggestion != null) {
+            LOG.info("{}: told the remaining children GOAWAY{}", config.nodeId(),
+                    suggestion.isEmpty() ? "" : " (to " + suggestion + ")");
+            waitForChildren(deadline);
+        }
+    }
+
+    private void waitForChildren(long deadlineNanos) {
+        while (System.nanoTime() < deadlineNanos && call(() -> core.childRelays().size()) > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
     }
 
     public RelayConfig config() {
@@ -150,7 +319,17 @@ public final class Relay implements AutoCloseable {
 
     /** The parent currently connected, or null (at the root, or while reconnecting). */
     public InetSocketAddress parent() {
-        return parentLink == null ? null : call(parentLink::parent);
+        return parentLink == null ? null : call(parentLink::parentAddress);
+    }
+
+    /** The id of the parent currently connected, or null. */
+    public String parentId() {
+        return parentLink == null ? null : call(parentLink::parentId);
+    }
+
+    /** This relay's rank in the tree (0 at the root). */
+    public long rank() {
+        return call(core::rank);
     }
 
     /** Runs {@code task} on the relay's thread and waits for its result (for tests and status lines). */
@@ -176,6 +355,28 @@ public final class Relay implements AutoCloseable {
      * Stops at once: sessions are closed with GOING_AWAY, sockets closed, media released. (A graceful drain that
      * first hands children over is the tree's business.)
      */
+    /**
+     * Stops as a crash would (kill -9): the sockets close at once and nothing is sent to anyone, so parents,
+     * children and viewers only notice by silence. For tests and the demo's chaos, not for operators.
+     */
+    public void crash() {
+        if (closed || loop == null) {
+            return;
+        }
+        try {
+            loop.submit(() -> {
+                server.abort();
+                if (upstreamEndpoint != null) {
+                    upstreamEndpoint.abort();
+                }
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("{}: crash did not complete: {}", config.nodeId(), e.toString());
+        }
+        LOG.info("{}: crashed (sockets closed without a word)", config.nodeId());
+        close();
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -187,6 +388,9 @@ public final class Relay implements AutoCloseable {
                 loop.submit(() -> {
                     if (duty != null) {
                         duty.cancel(false);
+                    }
+                    if (controllerLink != null) {
+                        controllerLink.close();
                     }
                     if (parentLink != null) {
                         parentLink.close();

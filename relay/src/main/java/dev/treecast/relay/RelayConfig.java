@@ -24,17 +24,60 @@ import dev.treecast.transport.QuicSettings;
  * @param budgets       how far behind a viewer / a child relay may fall before old groups are reset
  * @param linger        how long an upstream subscription outlives its last subscriber
  * @param maxPayload    largest object accepted from upstream
+ * @param tree          how the relay takes part in the self-building tree (null: a hand-configured parent list, or
+ *                      the root when that is empty too)
  */
 public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocketAddress> parents,
                           Certificates certificates, QuicSettings downstream, QuicSettings upstream,
                           long cacheBytes, Duration cacheDuration, RelayCore.Budgets budgets, Duration linger,
-                          int maxPayload) {
+                          int maxPayload, Tree tree) {
+
+    /**
+     * Membership of the self-building tree.
+     *
+     * @param controller     the ingest's QUIC address: the controller places this relay
+     * @param region         where this relay is (free text, e.g. {@code eu-west}); "" for unknown
+     * @param slots          how many child relays it can feed (uplink ÷ stream bitrate, minus a margin)
+     * @param advertiseHost  host put in the address other relays attach to (null: the controller uses the address
+     *                       it sees this relay's session come from)
+     * @param heartbeatEvery heartbeat interval on the parent link
+     * @param deadAfter      a parent not heard from this long is dead: repair
+     */
+    public record Tree(InetSocketAddress controller, String region, int slots, String advertiseHost,
+                       Duration heartbeatEvery, Duration deadAfter) {
+        public Tree {
+            if (slots < 0) {
+                throw new IllegalArgumentException("slots must be >= 0: " + slots);
+            }
+            if (!deadAfter.minus(heartbeatEvery.multipliedBy(2)).isPositive()) {
+                throw new IllegalArgumentException("deadAfter (" + deadAfter + ") must exceed two heartbeats ("
+                        + heartbeatEvery + "), or one lost heartbeat kills the link");
+            }
+            region = region == null ? "" : region;
+        }
+
+        /** Heartbeats on parent links every 50 ms; a parent silent for 150 ms is dead. */
+        public static final Duration HEARTBEAT = Duration.ofMillis(50);
+        public static final Duration DEAD_AFTER = Duration.ofMillis(150);
+
+        /** Joins {@code controller} with the default timing ({@link #HEARTBEAT}, {@link #DEAD_AFTER}). */
+        public static Tree join(InetSocketAddress controller, String region, int slots) {
+            return new Tree(controller, region, slots, null, HEARTBEAT, DEAD_AFTER);
+        }
+
+        public Tree advertise(String host) {
+            return new Tree(controller, region, slots, host, heartbeatEvery, deadAfter);
+        }
+    }
 
     public RelayConfig {
         if (nodeId == null || nodeId.isBlank() || nodeId.length() > 128) {
             throw new IllegalArgumentException("node id must be 1..128 characters: '" + nodeId + "'");
         }
         parents = List.copyOf(parents);
+        if (tree != null && !parents.isEmpty()) {
+            throw new IllegalArgumentException("a relay either joins the tree or has hand-configured parents");
+        }
         if (cacheBytes < 1 << 20) {
             throw new IllegalArgumentException("cache must hold at least 1 MiB: " + cacheBytes);
         }
@@ -45,7 +88,7 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
     }
 
     public boolean isRoot() {
-        return parents.isEmpty();
+        return parents.isEmpty() && tree == null;
     }
 
     public static Builder builder() {
@@ -59,12 +102,13 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
         private List<InetSocketAddress> parents = List.of();
         private Certificates certificates;
         private QuicSettings downstream = QuicSettings.DEFAULT;
-        private QuicSettings upstream = QuicSettings.DEFAULT.withIdleTimeout(Duration.ofSeconds(5));
+        private QuicSettings upstream = QuicSettings.DEFAULT.withIdleTimeout(Duration.ofSeconds(2));
         private long cacheBytes = 256L << 20;
         private Duration cacheDuration = Duration.ofSeconds(10);
         private RelayCore.Budgets budgets = new RelayCore.Budgets(Duration.ofMillis(1500), Duration.ofSeconds(8));
         private Duration linger = Duration.ofSeconds(5);
         private int maxPayload = ObjectFrame.DEFAULT_MAX_PAYLOAD;
+        private Tree tree;
 
         public Builder nodeId(String value) {
             nodeId = value;
@@ -117,6 +161,12 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
             return this;
         }
 
+        /** Joins the self-building tree (instead of hand-configured parents). */
+        public Builder tree(Tree value) {
+            tree = value;
+            return this;
+        }
+
         public Builder maxPayload(int value) {
             maxPayload = value;
             return this;
@@ -124,7 +174,7 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
 
         public RelayConfig build() {
             return new RelayConfig(nodeId, bind, parents, certificates, downstream, upstream, cacheBytes,
-                    cacheDuration, budgets, linger, maxPayload);
+                    cacheDuration, budgets, linger, maxPayload, tree);
         }
     }
 }

@@ -30,6 +30,9 @@ public final class RelayMetrics {
     private volatile int sessions;
     private volatile int subscribers;
     private final Map<String, Counter> resets = new ConcurrentHashMap<>();
+    private final io.micrometer.core.instrument.Timer repairs;
+    private final Counter parentConnects;
+    private volatile long lastRepairNanos = -1;
     private final Map<ErrorCode, Counter> protocolErrors = new ConcurrentHashMap<>();
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
 
@@ -54,6 +57,10 @@ public final class RelayMetrics {
         FunctionCounter.builder("treecast.relay.upstream.groups.aborted", this, m -> m.upstreamGroupsAborted)
                 .tags(tags).description("groups whose upstream stream was reset before their end").register(registry);
         Gauge.builder("treecast.relay.sessions", this, m -> m.sessions).tags(tags).register(registry);
+        repairs = io.micrometer.core.instrument.Timer.builder("treecast.relay.repairs").tags(tags)
+                .description("local repairs: from a dead parent noticed to receiving from a backup").register(registry);
+        parentConnects = Counter.builder("treecast.relay.parent.connects").tags(tags)
+                .description("sessions established to a parent").register(registry);
         Gauge.builder("treecast.relay.subscribers", this, m -> m.subscribers).tags(tags).register(registry);
     }
 
@@ -102,6 +109,25 @@ public final class RelayMetrics {
     public void limitHit(String limit) {
         limits.computeIfAbsent(limit, l -> Counter.builder("treecast.relay.limits.hit").tags(tags)
                 .tag("limit", l).register(registry)).increment();
+    }
+
+    public void repair(long tookNanos) {
+        repairs.record(tookNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        lastRepairNanos = tookNanos;
+    }
+
+    public void parentConnect() {
+        parentConnects.increment();
+    }
+
+    /** Local repairs done so far. */
+    public long repairs() {
+        return repairs.count();
+    }
+
+    /** How long the last repair took, or -1. */
+    public long lastRepairNanos() {
+        return lastRepairNanos;
     }
 
     public void sessions(int count) {

@@ -166,6 +166,11 @@ final class WebTransportLink implements SubscriberLink {
     }
 
     @Override
+    public java.net.InetSocketAddress remoteAddress() {
+        return (java.net.InetSocketAddress) connection.remoteSocketAddress();
+    }
+
+    @Override
     public String describe() {
         return "webtransport " + connection.remoteSocketAddress() + " " + path;
     }

@@ -16,6 +16,9 @@ import dev.treecast.protocol.control.ControlMessage;
 import dev.treecast.protocol.control.ErrorMessage;
 import dev.treecast.protocol.control.GoAway;
 import dev.treecast.protocol.control.Heartbeat;
+import dev.treecast.protocol.control.Join;
+import dev.treecast.protocol.control.Repaired;
+import dev.treecast.protocol.control.Report;
 import dev.treecast.protocol.control.Role;
 import dev.treecast.protocol.control.Setup;
 import dev.treecast.protocol.control.SetupOk;
@@ -23,6 +26,7 @@ import dev.treecast.protocol.control.Subscribe;
 import dev.treecast.protocol.control.SubscribeError;
 import dev.treecast.protocol.control.Unsubscribe;
 import dev.treecast.transport.Alpn;
+import dev.treecast.tree.Ranks;
 
 /**
  * The relay's side of one downstream session (a viewer or a child relay), independent of the transport: the
@@ -45,6 +49,7 @@ public final class DownstreamSession {
     private Setup setup;
     private boolean closed;
     private Heartbeat lastHeartbeat;
+    private boolean controllerSession;
 
     public DownstreamSession(RelayCore core, SubscriberLink link) {
         this.core = core;
@@ -96,6 +101,16 @@ public final class DownstreamSession {
                 throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
                         "version " + s.version() + " is not supported; this relay speaks " + Alpn.VERSION_1);
             }
+            // The rule that keeps the tree free of cycles: a parent ranks strictly below its child. Rank 0 from a
+            // relay means a hand-configured tree (--parent), or a controller session, which is not checked.
+            if (s.role() == Role.RELAY && s.rank() != 0 && core.isDraining()) {
+                throw new ProtocolException(ErrorCode.GOING_AWAY, core.nodeId() + " is draining: attach elsewhere");
+            }
+            if (s.role() == Role.RELAY && s.rank() != 0 && !Ranks.mayAdopt(core.rank(), s.rank())) {
+                core.metrics().limitHit("rank");
+                throw new ProtocolException(ErrorCode.RANK_REFUSED, core.nodeId() + " (rank " + core.rank()
+                        + ") cannot adopt " + s.nodeId() + " (rank " + s.rank() + ")");
+            }
             setup = s;
             link.send(new SetupOk(Alpn.VERSION_1, core.nodeId()));
             core.broadcasts().forEach((broadcast, live) -> link.send(new Announce(broadcast, live)));
@@ -110,12 +125,45 @@ public final class DownstreamSession {
                     core.unsubscribe(s, ErrorCode.CANCELLED);
                 }
             }
-            case Heartbeat heartbeat -> lastHeartbeat = heartbeat;
+            case Heartbeat heartbeat -> {
+                // Echoed, so that a child notices a parent that hangs even when no media flows.
+                lastHeartbeat = heartbeat;
+                link.send(heartbeat);
+            }
             case ErrorMessage error -> LOG.info("{} reports {}: {}", link.describe(), error.code(), error.reason());
-            case GoAway goAway -> close(ErrorCode.NO_ERROR, "peer is going away");
+            case Join join -> toController(message);
+            case Report report -> toController(message);
+            case Repaired repaired -> toController(message);
+            case GoAway goAway -> {
+                if (controllerSession) {
+                    toController(message);
+                } else {
+                    close(ErrorCode.NO_ERROR, "peer is going away");
+                }
+            }
             default -> throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
                     message.type() + " is not sent by a subscriber");
         }
+    }
+
+    private void toController(ControlMessage message) {
+        ControlPlane plane = core.controlPlane();
+        if (plane == null) {
+            throw new ProtocolException(ErrorCode.NOT_CONTROLLER, core.nodeId() + " is not the tree controller; send "
+                    + message.type() + " to the ingest");
+        }
+        controllerSession = true;
+        plane.onControl(this, message);
+    }
+
+    /** Whether the peer uses this session to talk to the tree controller (JOIN/REPORT). */
+    public boolean isControllerSession() {
+        return controllerSession;
+    }
+
+    /** The peer's SETUP (null before it arrives). */
+    public Setup setup() {
+        return setup;
     }
 
     private void subscribe(Subscribe request) {
@@ -194,6 +242,9 @@ public final class DownstreamSession {
         subscriptions.clear();
         waiting.clear();
         core.unregister(this);
+        if (controllerSession && core.controlPlane() != null) {
+            core.controlPlane().onClosed(this);
+        }
     }
 
     public int subscriptionCount() {

@@ -25,6 +25,7 @@ import dev.treecast.protocol.control.SubscribeError;
 import dev.treecast.protocol.control.SubscribeOk;
 import dev.treecast.protocol.data.ObjectFrame;
 import dev.treecast.relay.RelayMetrics;
+import dev.treecast.tree.Ranks;
 
 /**
  * The relay's media state: tracks, cache, subscriptions, sessions. Whatever brings data in (an upstream link or,
@@ -46,6 +47,9 @@ public final class RelayCore {
         }
     }
 
+    /** The rank of a relay the tree has not placed yet: no child ranks above it, so it adopts nobody. */
+    public static final long UNPLACED = Long.MAX_VALUE;
+
     private final String nodeId;
     private final GroupCache cache;
     private final RelayMetrics metrics;
@@ -58,6 +62,9 @@ public final class RelayCore {
     private final Map<String, Boolean> broadcasts = new LinkedHashMap<>();
     private final Set<DownstreamSession> sessions = new HashSet<>();
     private boolean closed;
+    /** Our place in the tree: a child relay must rank strictly above (0 at the root; unplaced: adopt nobody). */
+    private long rank;
+    private ControlPlane controlPlane;
 
     private record PendingSubscribe(DownstreamSession session, Subscribe request) {
     }
@@ -74,6 +81,64 @@ public final class RelayCore {
         this.budgets = budgets;
         this.lingerNanos = linger.toNanos();
         this.nanoClock = nanoClock;
+        this.rank = upstream == null ? Ranks.ROOT : UNPLACED;
+    }
+
+    private boolean draining;
+
+    /** A draining relay adopts no new child relay. */
+    public void draining(boolean value) {
+        draining = value;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** This relay's rank (see {@link Ranks}); children must rank strictly above it. */
+    public long rank() {
+        return rank;
+    }
+
+    /** Sets this relay's rank once the tree has placed it. */
+    public void rank(long value) {
+        rank = value;
+    }
+
+    public ControlPlane controlPlane() {
+        return controlPlane;
+    }
+
+    /** Installs the tree controller (at the root). */
+    public void controlPlane(ControlPlane plane) {
+        controlPlane = plane;
+    }
+
+    /** Downstream sessions whose peer said it is a viewer (browsers and native viewers). */
+    public int viewerCount() {
+        int viewers = 0;
+        for (DownstreamSession session : sessions) {
+            if (session.role() == dev.treecast.protocol.control.Role.VIEWER) {
+                viewers++;
+            }
+        }
+        return viewers;
+    }
+
+    /** Downstream sessions of child relays (not their controller sessions). */
+    public List<DownstreamSession> childRelays() {
+        List<DownstreamSession> children = new ArrayList<>();
+        for (DownstreamSession session : sessions) {
+            if (session.role() == dev.treecast.protocol.control.Role.RELAY && !session.isControllerSession()) {
+                children.add(session);
+            }
+        }
+        return children;
+    }
+
+    /** Every downstream session (for the tree's drain: GOAWAY to each child). */
+    public Set<DownstreamSession> sessions() {
+        return sessions;
     }
 
     public String nodeId() {

@@ -30,6 +30,9 @@ public interface SubscriberLink {
 
     EventLoop eventLoop();
 
+    /** The peer's UDP address (where the tree controller reaches a relay that does not know its own). */
+    java.net.InetSocketAddress remoteAddress();
+
     /** A short description of the peer for logs (address, transport). */
     String describe();
 }

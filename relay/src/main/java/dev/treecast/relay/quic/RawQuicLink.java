@@ -85,6 +85,11 @@ final class RawQuicLink implements SubscriberLink {
     }
 
     @Override
+    public java.net.InetSocketAddress remoteAddress() {
+        return (java.net.InetSocketAddress) connection.remoteSocketAddress();
+    }
+
+    @Override
     public String describe() {
         return "quic " + connection.remoteSocketAddress();
     }
