@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 
 /** The whole system in one process: ingest with the looping clip, a tree of relays, a few viewers. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs an ingest playing the built-in looping clip, a tree of relays under it with a"
-                + " WebTransport gateway on every leaf, and a few built-in viewers, all in this process; prints the"
-                + " URL a browser opens, then live figures once a second until Ctrl-C.")
+        description = "Runs an ingest playing the built-in looping clip, relays that join the self-building tree"
+                + " under it (a WebTransport gateway on every leaf), and a few built-in viewers, all in this process;"
+                + " prints the URL a browser opens, then live figures once a second until Ctrl-C.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--relays", split = ",", defaultValue = "2,4", paramLabel = "N[,N...]",
             description = "Relays per level of the tree, top first (default: ${DEFAULT-VALUE}).")
@@ -54,6 +54,11 @@ final class DemoCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int viewerCapacity;
 
+    @Option(names = "--kill-every", paramLabel = "SECONDS",
+            description = "Chaos: kill a random relay this often (as kill -9 would), start a replacement, and print"
+                    + " each repair with its duration.")
+    Integer killEverySeconds;
+
     @Override
     public Integer call() throws Exception {
         try {
@@ -63,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
             return 2;
         }
         Demo.Options options = new Demo.Options(levels, viewers, broadcast, bind, advertise, httpPort, quicPort,
-                viewerCapacity);
+                viewerCapacity, killEverySeconds == null ? null : Duration.ofSeconds(killEverySeconds));
         CountDownLatch stop = new CountDownLatch(1);
         List<AutoCloseable> toClose = new ArrayList<>();
         Thread hook = new Thread(() -> {

@@ -18,7 +18,7 @@ final class Figures {
     private final long startNanos = System.nanoTime();
     private long lastNanos = startNanos;
     private long lastIngestBytes;
-    private long lastRelayBytes;
+    private final java.util.Map<Relay, Long> lastRelayBytes = new java.util.HashMap<>();
     private long lastViewerBytes;
 
     Figures(Ingest ingest, List<Relay> relays, List<Gateway> gateways, List<NativeViewer> viewers) {
@@ -35,10 +35,16 @@ final class Figures {
         long ingestBytes = ingest.metrics().bytes();
         long relayBytes = 0;
         int subscribers = 0;
+        java.util.Map<Relay, Long> now_ = new java.util.HashMap<>();
         for (Relay r : relays) {
-            relayBytes += r.metrics().bytesForwarded();
+            long forwarded = r.metrics().bytesForwarded();
+            // Per relay, so that relays that come and go (chaos) do not make the sum jump.
+            relayBytes += forwarded - lastRelayBytes.getOrDefault(r, 0L);
+            now_.put(r, forwarded);
             subscribers += r.metrics().subscribers();
         }
+        lastRelayBytes.clear();
+        lastRelayBytes.putAll(now_);
         long viewerBytes = 0;
         long lost = 0;
         int connected = 0;
@@ -53,7 +59,7 @@ final class Figures {
                 (now - startNanos) / 1_000_000_000L, ingest.metrics().groups(),
                 mbps(ingestBytes - lastIngestBytes, seconds)));
         line.append(String.format(" | %d relays: %d subscribers, %6.2f Mbit/s out", relays.size(), subscribers,
-                mbps(relayBytes - lastRelayBytes, seconds)));
+                mbps(relayBytes, seconds)));
         if (!gateways.isEmpty()) {
             line.append(" | browsers: ").append(gateways.stream().mapToInt(Gateway::sessionCount).sum());
         }
@@ -67,7 +73,6 @@ final class Figures {
             line.append(", lost ").append(lost);
         }
         lastIngestBytes = ingestBytes;
-        lastRelayBytes = relayBytes;
         lastViewerBytes = viewerBytes;
         return line.toString();
     }

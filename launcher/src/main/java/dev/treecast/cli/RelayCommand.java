@@ -21,9 +21,38 @@ import picocli.CommandLine.Option;
                 + " treecast/1 viewers on its QUIC port, and browsers over WebTransport, with the player page on its"
                 + " HTTP port.")
 final class RelayCommand implements Callable<Integer> {
-    @Option(names = "--parent", required = true, converter = Converters.HostPort.class, paramLabel = "HOST:PORT",
-            description = "QUIC address of the parent: the ingest's QUIC port or another relay's.")
-    InetSocketAddress parent;
+    /** Either join the self-building tree, or hang under a parent named by hand. */
+    static final class Upstream {
+        @Option(names = "--join", required = true, converter = Converters.HostPort.class, paramLabel = "HOST:PORT",
+                description = "QUIC address of the ingest: its tree controller places this relay (and repairs"
+                        + " happen without it).")
+        InetSocketAddress join;
+
+        @Option(names = "--parent", required = true, converter = Converters.HostPort.class,
+                paramLabel = "HOST:PORT[,HOST:PORT...]", split = ",",
+                description = "Hand-configured parents instead of --join, in order of preference: the ingest's QUIC"
+                        + " port or other relays'.")
+        List<InetSocketAddress> parents;
+    }
+
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Upstream upstream;
+
+    @Option(names = "--capacity-mbps", defaultValue = "1000",
+            description = "Uplink this relay may use, in Mbit/s (default: ${DEFAULT-VALUE}).")
+    double capacityMbps;
+
+    @Option(names = "--stream-mbps", defaultValue = "5",
+            description = "Bitrate of the broadcasts, in Mbit/s, to turn capacity into child slots"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double streamMbps;
+
+    @Option(names = "--margin", defaultValue = "0.2",
+            description = "Share of the uplink kept free (default: ${DEFAULT-VALUE}).")
+    double margin;
+
+    @Option(names = "--region", defaultValue = "", description = "Where this relay is, e.g. eu-west.")
+    String region;
 
     @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
@@ -64,8 +93,12 @@ final class RelayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String id = nodeId != null ? nodeId
                 : "relay-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port;
-        RelayConfig.Builder config = RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(bind, port))
-                .parent(parent);
+        RelayConfig.Builder config = RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(bind, port));
+        if (upstream.join != null) {
+            config.tree(RelayConfig.Tree.join(upstream.join, region, slots()).advertise(advertise));
+        } else {
+            config.parents(upstream.parents);
+        }
         if (cert != null) {
             config.certificates(Certificates.load(cert, key, certPassword));
         }
@@ -74,12 +107,15 @@ final class RelayCommand implements Callable<Integer> {
         try {
             relay.start();
             running.add(relay);
-            System.out.printf("relay '%s': QUIC %s, parent %s%n", id, relay.quicAddress(), parent);
+            System.out.printf("relay '%s': QUIC %s, %s%n", id, relay.quicAddress(), upstream.join != null
+                    ? "joining the tree at " + upstream.join + " with " + slots() + " child slots"
+                    : "parents " + upstream.parents);
             if (webTransportPort > 0) {
                 Gateway gateway = new Gateway(relay, GatewayConfig.builder()
                         .webTransportBind(new InetSocketAddress(bind, webTransportPort))
                         .httpBind(new InetSocketAddress(bind, httpPort)).advertisedHost(advertise).build()).start();
                 running.add(0, gateway);
+                relay.edge(gateway.webTransportUrl(""), relay.certificates().sha256Hex());
                 System.out.printf("browsers: WebTransport %s, player http://%s:%d/watch/<broadcast>,"
                                 + " certificate sha-256 %s%n", gateway.webTransportUrl("<broadcast>"),
                         advertise != null ? advertise : bind.equals("0.0.0.0") ? "127.0.0.1" : bind,
@@ -90,7 +126,17 @@ final class RelayCommand implements Callable<Integer> {
             relay.close();
             throw DemoCommand.portInUse(e, "--port / --webtransport-port / --http-port");
         }
-        return runUntilTerminated(running);
+        // SIGTERM drains: child relays move to other parents while this relay still feeds them; then the gateway
+        // tells its viewers GOING_AWAY (players fail over), then the relay closes.
+        List<AutoCloseable> shutdown = new ArrayList<>();
+        shutdown.add(() -> relay.drain(java.time.Duration.ofSeconds(10)));
+        shutdown.addAll(running);
+        return runUntilTerminated(shutdown);
+    }
+
+    /** Child relays this relay can feed: uplink ÷ stream bitrate, minus the margin. */
+    int slots() {
+        return (int) Math.max(0, Math.floor(capacityMbps * (1 - margin) / streamMbps));
     }
 
     /** Blocks until SIGINT/SIGTERM, then closes {@code running} (in order) and returns 0. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "treecast", mixinStandardHelpOptions = true, versionProvider = Treecast.Version.class,
         description = "Live video from one ingest to a very large audience through a self-building tree of QUIC"
                 + " relays.",
-        subcommands = {DemoCommand.class, IngestCommand.class, RelayCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, IngestCommand.class, RelayCommand.class, SimulateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Treecast {
     public static void main(String[] args) {

@@ -68,7 +68,7 @@ class BrowserPlaybackTest {
                 "playwright-core is not installed: run 'PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci' in " + HARNESS);
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        try (Demo demo = Demo.start(new Demo.Options(List.of(2, 4), 0, "demo", "127.0.0.1", null, 0, 0, 500),
+        try (Demo demo = Demo.start(new Demo.Options(List.of(2, 4), 0, "demo", "127.0.0.1", null, 0, 0, 500, null),
                 new PrintStream(printed, true, StandardCharsets.UTF_8))) {
             String url = demo.playerUrl();
             assertThat(printed.toString(StandardCharsets.UTF_8)).contains("open " + url);
