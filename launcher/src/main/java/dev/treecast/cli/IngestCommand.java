@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /** The ingest as its own process: root of the tree, fed by encoders over HTTP. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
-        description = "Runs the ingest: the root of the relay tree. Encoders upload live CMAF with"
-                + " PUT http://HOST:HTTP_PORT/ingest/<broadcast>; relays connect to QUIC_PORT.")
+        description = "Runs the ingest: the root of the relay tree and its controller. Encoders upload live CMAF"
+                + " with PUT http://HOST:HTTP_PORT/ingest/<broadcast>; relays join at QUIC_PORT; browsers open"
+                + " http://HOST:HTTP_PORT/watch/<broadcast> and the director sends them to a relay.")
 final class IngestCommand implements Callable<Integer> {
     @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
@@ -43,11 +44,24 @@ final class IngestCommand implements Callable<Integer> {
             description = "Bitrate of --synthetic, e.g. 2500k or 6M (default: ${DEFAULT-VALUE}).")
     long bitrate;
 
+    @Option(names = "--root-slots", defaultValue = "4",
+            description = "Relays the ingest feeds itself; the tree controller places the others below them"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int rootSlots;
+
+    @Option(names = "--viewer-capacity", defaultValue = "1000",
+            description = "Browser viewers the director sends to one relay at most (default: ${DEFAULT-VALUE}).")
+    int viewerCapacity;
+
+    @Option(names = "--advertise", paramLabel = "HOST",
+            description = "Host relays use to reach the ingest (default: the bind address, or 127.0.0.1 for 0.0.0.0).")
+    String advertise;
+
     @Override
     public Integer call() throws Exception {
         Ingest ingest = new Ingest(new IngestConfig(RelayConfig.builder().nodeId(nodeId)
                 .bind(new InetSocketAddress(bind, quicPort)).build(), new InetSocketAddress(bind, httpPort),
-                BoxReader.DEFAULT_MAX_BOX_SIZE));
+                BoxReader.DEFAULT_MAX_BOX_SIZE, rootSlots, viewerCapacity, advertise));
         try {
             ingest.start();
         } catch (Exception e) {

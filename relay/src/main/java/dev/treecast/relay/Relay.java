@@ -65,6 +65,7 @@ public final class Relay implements AutoCloseable {
     private ScheduledFuture<?> duty;
     private Origin origin;
     private ControllerLink controllerLink;
+    private QuicClientEndpoint controllerEndpoint;
     private volatile String edgeUrl = "";
     private volatile String edgeCertificate = "";
     private volatile java.util.function.Consumer<Repair> repairListener = r -> { };
@@ -102,7 +103,11 @@ public final class Relay implements AutoCloseable {
                 parentLink = new ParentLink(upstreamEndpoint, parentOptions, tree != null,
                         new RelayAgent(config.nodeId(), heartbeat, deadAfter), metrics, new TreeEvents());
                 if (tree != null) {
-                    controllerLink = new ControllerLink(upstreamEndpoint, tree.controller(),
+                    // Its own socket: the controller may be far and busy, so it gets a patient handshake timeout,
+                    // while candidate parents that do not answer quickly are skipped.
+                    controllerEndpoint = QuicClientEndpoint.bind(loop, config.upstream(), Alpn.TREECAST_1)
+                            .connectTimeout(Duration.ofSeconds(3));
+                    controllerLink = new ControllerLink(controllerEndpoint, tree.controller(),
                             new ClientSession.Options(config.nodeId(), dev.treecast.protocol.control.Role.RELAY,
                                     Duration.ofSeconds(1), config.maxPayload(), 0), this::describe, parentLink);
                 }
@@ -369,6 +374,9 @@ public final class Relay implements AutoCloseable {
                 if (upstreamEndpoint != null) {
                     upstreamEndpoint.abort();
                 }
+                if (controllerEndpoint != null) {
+                    controllerEndpoint.abort();
+                }
             }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("{}: crash did not complete: {}", config.nodeId(), e.toString());
@@ -408,6 +416,9 @@ public final class Relay implements AutoCloseable {
         }
         if (upstreamEndpoint != null) {
             upstreamEndpoint.close();
+        }
+        if (controllerEndpoint != null) {
+            controllerEndpoint.close();
         }
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
