@@ -16,7 +16,8 @@ import io.netty.util.concurrent.Future;
 /**
  * The subscribing side of a {@code treecast/1} session, whatever carries it: raw QUIC ({@link ClientSession}) or a
  * WebTransport session over HTTP/3 (the gateway module's client). Code that only subscribes and receives (viewers,
- * load tests) is written against this and does not care which transport it got.
+ * load tests) is written against this and does not care which transport it got. Both carry the same conversation,
+ * a {@link SubscriberProtocol}, and differ only in how the connection, its streams and its closing work.
  *
  * <p>All callbacks run on {@link #eventLoop()}; the methods may be called from any thread.
  */

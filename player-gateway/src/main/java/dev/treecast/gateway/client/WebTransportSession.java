@@ -4,11 +4,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,35 +19,18 @@ import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.ProtocolException;
 import dev.treecast.protocol.TrackName;
 import dev.treecast.protocol.control.ControlMessage;
-import dev.treecast.protocol.control.ErrorMessage;
-import dev.treecast.protocol.control.Heartbeat;
-import dev.treecast.protocol.control.Setup;
-import dev.treecast.protocol.control.SetupOk;
 import dev.treecast.protocol.control.StartPosition;
-import dev.treecast.protocol.control.Subscribe;
-import dev.treecast.protocol.control.SubscribeError;
-import dev.treecast.protocol.control.SubscribeOk;
-import dev.treecast.protocol.control.Unsubscribe;
-import dev.treecast.protocol.data.GroupHeader;
-import dev.treecast.protocol.data.GroupStreamDecoder;
-import dev.treecast.protocol.data.ObjectFrame;
-import dev.treecast.transport.Alpn;
-import dev.treecast.transport.ControlStreamCodec;
-import dev.treecast.transport.GroupReceiver;
-import dev.treecast.transport.GroupRouter;
-import dev.treecast.transport.GroupStreamReader;
 import dev.treecast.transport.QuicClientEndpoint;
 import dev.treecast.transport.QuicSettings;
+import dev.treecast.transport.SubscriberProtocol;
 import dev.treecast.transport.SubscriberSession;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.netty.handler.codec.http3.Http3;
@@ -62,7 +43,6 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
 /**
@@ -70,6 +50,10 @@ import io.netty.util.concurrent.ScheduledFuture;
  * (draft-ietf-webtrans-http3-02) over HTTP/3, so that a load test can run thousands of WebTransport viewers in one
  * process. Sessions share the event loop and UDP socket of a {@link QuicClientEndpoint} bound with ALPN {@code h3}
  * ({@link #bindEndpoint}); there is no thread per session.
+ *
+ * <p>The {@code treecast/1} conversation (setup, subscriptions, group routing, heartbeats, close code) is a
+ * {@link SubscriberProtocol}; this class owns what WebTransport adds around it: the HTTP/3 connection, the CONNECT
+ * stream and its capsules, the stream prefixes, the set-up timeout and the closing handshake.
  *
  * <p>A session goes: QUIC handshake; HTTP/3 SETTINGS both ways (ours announce WebTransport, and the extended CONNECT
  * waits for the server's, which must allow it); {@code CONNECT :protocol webtransport} to {@code /watch/<broadcast>};
@@ -93,40 +77,23 @@ public final class WebTransportSession implements SubscriberSession {
     /** Request header Chromium sends with a draft-02 session (FINDINGS.md); the gateway does not require it. */
     static final String DRAFT02_HEADER = "sec-webtransport-http3-draft02";
 
-    private final EventLoop loop;
     private final InetSocketAddress remote;
     private final String authority;
     private final String path;
-    private final Options options;
-    private final SubscriberSession.Listener<? super WebTransportSession> listener;
-    private final Promise<WebTransportSession> ready;
-    private final Map<Long, SubscriptionListener> subscriptions = new HashMap<>();
-    private final AtomicLong nextSubscriptionId = new AtomicLong();
-    private final GroupRouter router = new Router();
+    private final SubscriberProtocol<WebTransportSession> protocol;
     private volatile QuicChannel connection;
     private QuicConnectionCloseEvent peerClose;
     private QuicStreamChannel connectStream;
     private volatile long sessionId = -1;
-    private QuicStreamChannel control;
-    private volatile SetupOk setupOk;
-    private volatile boolean ended;
-    private ErrorCode closeCode;
-    private String closeReason;
     private boolean connectFinSent;
-    private long heartbeatSequence;
-    private ScheduledFuture<?> heartbeatTask;
-    private ScheduledFuture<?> setupTimer;
     private ScheduledFuture<?> closeTimer;
 
     private WebTransportSession(EventLoop loop, InetSocketAddress remote, String authority, String path,
                                 Options options, SubscriberSession.Listener<? super WebTransportSession> listener) {
-        this.loop = loop;
         this.remote = remote;
         this.authority = authority;
         this.path = path;
-        this.options = options;
-        this.listener = listener;
-        this.ready = loop.newPromise();
+        this.protocol = new SubscriberProtocol<>(this, loop, options, listener, new WebTransportCarrier());
     }
 
     /**
@@ -169,53 +136,35 @@ public final class WebTransportSession implements SubscriberSession {
                                                       Listener<? super WebTransportSession> listener) {
         WebTransportSession session = new WebTransportSession(endpoint.eventLoop(), remote, authority, path, options,
                 listener);
-        session.run(session::startSetupTimer);
+        session.startSetupTimer();
         endpoint.connect(remote, session.new ConnectionInitializer(), PassThrough.INSTANCE)
                 .addListener((Future<QuicChannel> f) -> {
                     if (!f.isSuccess()) {
-                        session.ready.tryFailure(f.cause());
-                        session.end(ErrorCode.UPSTREAM_LOST, "cannot connect to " + remote + ": " + f.cause());
-                        session.cancelTimers();
-                    } else if (session.ended) {
+                        session.protocol.ready().tryFailure(f.cause());
+                        session.protocol.end(ErrorCode.UPSTREAM_LOST,
+                                "cannot connect to " + remote + ": " + f.cause());
+                    } else if (session.protocol.isClosed()) {
                         f.getNow().close();
                     }
                 });
-        return session.ready;
+        return session.protocol.ready();
     }
 
     // ------------------------------------------------------------------------------------------ SubscriberSession
 
     @Override
     public long subscribe(TrackName track, StartPosition start, int priority, SubscriptionListener subscriber) {
-        long id = nextSubscriptionId.getAndIncrement();
-        run(() -> {
-            if (ended || control == null) {
-                subscriber.onSubscribeError(closeCode == null ? ErrorCode.UPSTREAM_LOST : closeCode,
-                        ended ? "session closed" : "session not set up yet");
-                return;
-            }
-            subscriptions.put(id, subscriber);
-            control.writeAndFlush(new Subscribe(id, track, start, priority));
-        });
-        return id;
+        return protocol.subscribe(track, start, priority, subscriber);
     }
 
     @Override
     public void unsubscribe(long subscriptionId) {
-        run(() -> {
-            if (subscriptions.remove(subscriptionId) != null && !ended && control != null) {
-                control.writeAndFlush(new Unsubscribe(subscriptionId));
-            }
-        });
+        protocol.unsubscribe(subscriptionId);
     }
 
     @Override
     public void send(ControlMessage message) {
-        run(() -> {
-            if (!ended && control != null) {
-                control.writeAndFlush(message);
-            }
-        });
+        protocol.send(message);
     }
 
     /**
@@ -225,18 +174,17 @@ public final class WebTransportSession implements SubscriberSession {
      */
     @Override
     public void close(ErrorCode code, String reason) {
-        run(() -> closeNow(code, reason));
+        protocol.close(code, reason);
     }
 
     @Override
     public boolean isOpen() {
-        return setupOk != null && !ended;
+        return protocol.isOpen();
     }
 
     @Override
     public String peerNodeId() {
-        SetupOk ok = setupOk;
-        return ok == null ? null : ok.nodeId();
+        return protocol.peerNodeId();
     }
 
     @Override
@@ -246,13 +194,13 @@ public final class WebTransportSession implements SubscriberSession {
 
     @Override
     public EventLoop eventLoop() {
-        return loop;
+        return protocol.eventLoop();
     }
 
     @Override
     public Future<Void> closeFuture() {
         QuicChannel c = connection;
-        return c == null ? loop.newSucceededFuture(null) : c.closeFuture();
+        return c == null ? eventLoop().newSucceededFuture(null) : c.closeFuture();
     }
 
     /** The session id: the stream id of the CONNECT request (draft-02 §2), or -1 before the server accepted it. */
@@ -267,17 +215,19 @@ public final class WebTransportSession implements SubscriberSession {
 
     // ------------------------------------------------------------------------------------------ set-up
 
+    /** Closes with TIMEOUT a session not set up within {@link #SETUP_TIMEOUT}; any thread. */
     private void startSetupTimer() {
-        setupTimer = loop.schedule(() -> {
-            if (!ready.isDone()) {
+        ScheduledFuture<?> setupTimer = eventLoop().schedule(() -> {
+            if (!protocol.ready().isDone()) {
                 closeNow(ErrorCode.TIMEOUT, "no session within " + SETUP_TIMEOUT.toMillis() + " ms");
             }
         }, SETUP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+        protocol.ready().addListener(f -> setupTimer.cancel(false));
     }
 
     /** The server's SETTINGS arrived: if they allow WebTransport, send the extended CONNECT. */
     void onSettings(Map<Long, Long> settings) {
-        if (ended || connectStream != null) {
+        if (protocol.isClosed() || connectStream != null) {
             return;
         }
         String refusal = ClientWire.refusalOf(settings);
@@ -292,7 +242,7 @@ public final class WebTransportSession implements SubscriberSession {
                         return;
                     }
                     connectStream = f.getNow();
-                    if (ended) {
+                    if (protocol.isClosed()) {
                         connectStream.close();
                         return;
                     }
@@ -307,7 +257,7 @@ public final class WebTransportSession implements SubscriberSession {
 
     /** The CONNECT's final status: 200 opens the session and we open its control stream. */
     void onConnectResponse(int status) {
-        if (ended) {
+        if (protocol.isClosed()) {
             return;
         }
         if (status != 200) {
@@ -315,60 +265,47 @@ public final class WebTransportSession implements SubscriberSession {
             return;
         }
         sessionId = connectStream.streamId();
-        connection.createStream(QuicStreamType.BIDIRECTIONAL, new ControlStreamInitializer())
+        connection.createStream(QuicStreamType.BIDIRECTIONAL, protocol.controlStreamInitializer())
                 .addListener((Future<QuicStreamChannel> f) -> {
                     if (!f.isSuccess()) {
                         closeNow(ErrorCode.INTERNAL_ERROR, "cannot open the control stream: " + f.cause());
                         return;
                     }
-                    control = f.getNow();
+                    QuicStreamChannel control = f.getNow();
                     ByteBuf first = control.alloc().directBuffer(StreamPrefix.bidirectionalLength(sessionId));
                     StreamPrefix.writeBidirectional(first, sessionId);
                     control.write(first);
-                    control.writeAndFlush(new Setup(Alpn.VERSION_1, options.role(), options.nodeId(),
-                            options.rank()));
-                    if (!options.heartbeat().isZero()) {
-                        long every = options.heartbeat().toNanos();
-                        heartbeatTask = loop.scheduleAtFixedRate(this::sendHeartbeat, every, every,
-                                TimeUnit.NANOSECONDS);
-                    }
+                    protocol.start(control);
                 });
-    }
-
-    private void sendHeartbeat() {
-        if (!ended && control != null && control.isActive()) {
-            control.writeAndFlush(new Heartbeat(heartbeatSequence++, 0, 0));
-        }
     }
 
     /** The reader for a WebTransport stream the server opened, or a handler that refuses it. */
     ChannelHandler groupStreamHandler(QuicStreamChannel stream, long streamSessionId) {
-        if (ended || streamSessionId != sessionId) {
+        if (protocol.isClosed() || streamSessionId != sessionId) {
             stream.shutdownInput(WebTransportErrors.WEBTRANSPORT_SESSION_GONE);
             return Discard.INSTANCE;
         }
-        return new GroupStreamReader(router, new GroupStreamDecoder(stream.alloc(), options.maxPayload()));
+        return protocol.groupStreamReader(stream);
     }
 
     // ------------------------------------------------------------------------------------------ the end
 
     /** A capsule from the server: CLOSE_WEBTRANSPORT_SESSION ends the session; others are ignored (RFC 9297 §3.3). */
     void onCapsule(Capsule capsule) {
-        if (!(capsule instanceof Capsule.CloseSession close) || ended) {
+        if (!(capsule instanceof Capsule.CloseSession close) || protocol.isClosed()) {
             return;
         }
         // The ERROR message on the control stream, if one came first, says it in treecast/1 terms already.
-        end(closeCode != null ? closeCode : ErrorCode.of(close.code()),
-                closeReason != null ? closeReason : close.reason());
+        protocol.end(protocol.closeCodeOr(ErrorCode.of(close.code())), protocol.closeReasonOr(close.reason()));
         finishConnectStream();
         closeConnectionSoon();
     }
 
     /** The server FINed the CONNECT stream: with or without a capsule before it, the session is over. */
     void onConnectFin() {
-        if (!ended) {
-            end(closeCode != null ? closeCode : ErrorCode.NO_ERROR,
-                    closeReason != null ? closeReason : "session ended by the server");
+        if (!protocol.isClosed()) {
+            protocol.end(protocol.closeCodeOr(ErrorCode.NO_ERROR),
+                    protocol.closeReasonOr("session ended by the server"));
         }
         finishConnectStream();
         closeConnectionSoon();
@@ -383,44 +320,45 @@ public final class WebTransportSession implements SubscriberSession {
         if (connection == null || !connection.isOpen()) {
             return; // the connection is closing; onConnectionClosed says why
         }
-        if (!ended) {
-            end(closeCode != null ? closeCode : reset ? ErrorCode.INTERNAL_ERROR : ErrorCode.NO_ERROR,
-                    closeReason != null ? closeReason : reset ? "CONNECT stream reset" : "CONNECT stream closed");
+        if (!protocol.isClosed()) {
+            protocol.end(protocol.closeCodeOr(reset ? ErrorCode.INTERNAL_ERROR : ErrorCode.NO_ERROR),
+                    protocol.closeReasonOr(reset ? "CONNECT stream reset" : "CONNECT stream closed"));
         }
         closeConnectionNow();
     }
 
     private void onConnectionClosed() {
-        cancelTimers();
-        if (ended) {
+        if (closeTimer != null) {
+            closeTimer.cancel(false);
+        }
+        if (protocol.isClosed()) {
             return;
         }
-        if (closeCode != null) {
-            end(closeCode, closeReason);
+        ErrorCode known = protocol.closeCodeOr(null);
+        if (known != null) {
+            protocol.end(known, protocol.closeReasonOr(null));
         } else if (connection.isTimedOut()) {
-            end(ErrorCode.TIMEOUT, "idle timeout");
+            protocol.end(ErrorCode.TIMEOUT, "idle timeout");
         } else if (peerClose != null) {
             String reason = peerClose.reason() == null ? "" : new String(peerClose.reason(), StandardCharsets.UTF_8);
-            end(ClientWire.connectionCloseCode(peerClose.isApplicationClose(), peerClose.error()),
+            protocol.end(ClientWire.connectionCloseCode(peerClose.isApplicationClose(), peerClose.error()),
                     "connection closed by the server (" + (peerClose.isApplicationClose() ? "application" : "QUIC")
                             + " code 0x" + Long.toHexString(peerClose.error()) + " " + reason + ")");
         } else {
-            end(ErrorCode.UPSTREAM_LOST, "connection lost");
+            protocol.end(ErrorCode.UPSTREAM_LOST, "connection lost");
         }
     }
 
+    /**
+     * Ends the session here: ERROR on the control stream for an error, then CLOSE_WEBTRANSPORT_SESSION and FIN on the
+     * CONNECT stream (or, without one, the connection closed at once).
+     */
     private void closeNow(ErrorCode code, String reason) {
-        if (ended) {
+        if (protocol.isClosed()) {
             return;
         }
-        if (closeCode == null) {
-            closeCode = code;
-            closeReason = reason;
-        }
-        if (code != ErrorCode.NO_ERROR && control != null && control.isActive()) {
-            control.writeAndFlush(new ErrorMessage(code, truncate(reason, SubscribeError.MAX_REASON)));
-        }
-        end(code, reason);
+        protocol.closing(code, reason);
+        protocol.end(code, reason);
         if (connectStream != null && connectStream.isActive() && !connectFinSent) {
             connectFinSent = true;
             Capsule.CloseSession close = Capsule.CloseSession.truncating(code.code(), reason);
@@ -435,29 +373,6 @@ public final class WebTransportSession implements SubscriberSession {
         }
     }
 
-    /** The session is over for its user: told once, with the best reason known. */
-    private void end(ErrorCode code, String reason) {
-        if (ended) {
-            return;
-        }
-        ended = true;
-        if (closeCode == null) {
-            closeCode = code;
-            closeReason = reason;
-        }
-        cancelHeartbeat();
-        if (setupTimer != null) {
-            setupTimer.cancel(false);
-        }
-        ready.tryFailure(new SessionClosedException(code, reason));
-        LOG.debug("{}: session ended: {} {}", this, code, reason);
-        Map<Long, SubscriptionListener> pending = new LinkedHashMap<>(subscriptions);
-        subscriptions.clear();
-        listener.onClosed(this, code, reason);
-        // Subscriptions still waiting for their reply learn that none will come.
-        pending.values().forEach(l -> l.onSubscribeError(code, "session closed: " + reason));
-    }
-
     private void finishConnectStream() {
         if (connectFinSent || connectStream == null || !connectStream.isActive()) {
             return;
@@ -468,7 +383,7 @@ public final class WebTransportSession implements SubscriberSession {
 
     private void closeConnectionSoon() {
         if (closeTimer == null && connection != null && connection.isOpen()) {
-            closeTimer = loop.schedule(this::closeConnectionNow, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            closeTimer = eventLoop().schedule(this::closeConnectionNow, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -482,43 +397,10 @@ public final class WebTransportSession implements SubscriberSession {
         }
     }
 
-    private void cancelHeartbeat() {
-        if (heartbeatTask != null) {
-            heartbeatTask.cancel(false);
-            heartbeatTask = null;
-        }
-    }
-
-    private void cancelTimers() {
-        cancelHeartbeat();
-        if (setupTimer != null) {
-            setupTimer.cancel(false);
-        }
-        if (closeTimer != null) {
-            closeTimer.cancel(false);
-            closeTimer = null;
-        }
-    }
-
-    private void run(Runnable task) {
-        if (loop.inEventLoop()) {
-            task.run();
-        } else {
-            loop.execute(task);
-        }
-    }
-
-    private static String truncate(String text, int maxBytes) {
-        if (ByteBufUtil.utf8Bytes(text) <= maxBytes) {
-            return text;
-        }
-        return text.substring(0, Math.min(text.length(), maxBytes / 3));
-    }
-
     @Override
     public String toString() {
-        SetupOk ok = setupOk;
-        return "WebTransportSession[" + remote + path + (ok == null ? "" : " " + ok.nodeId())
+        String peer = protocol.peerNodeId();
+        return "WebTransportSession[" + remote + path + (peer == null ? "" : " " + peer)
                 + (sessionId < 0 ? "" : " session " + sessionId) + "]";
     }
 
@@ -581,116 +463,26 @@ public final class WebTransportSession implements SubscriberSession {
         }
     }
 
-    private final class ControlStreamInitializer extends ChannelInitializer<QuicStreamChannel> {
+    /**
+     * What the conversation needs of WebTransport: its closing handshake, and patience with a control stream that
+     * fails while the session is being closed (the capsule says why).
+     */
+    private final class WebTransportCarrier implements SubscriberProtocol.Carrier {
         @Override
-        protected void initChannel(QuicStreamChannel stream) {
-            stream.pipeline().addLast(new ControlStreamCodec(), new ControlHandler());
+        public void closeNow(ErrorCode code, String reason) {
+            WebTransportSession.this.closeNow(code, reason);
         }
-    }
 
-    /** The {@code treecast/1} control stream: SETUP_OK first, then subscription replies and the rest. */
-    private final class ControlHandler extends ChannelInboundHandlerAdapter {
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ControlMessage message = (ControlMessage) msg;
-            if (ended) {
-                return;
+        public boolean isConnected() {
+            return connection.isOpen();
+        }
+
+        @Override
+        public void controlStreamFailed(Throwable cause) {
+            if (!protocol.isClosed()) {
+                LOG.debug("{}: control stream error: {}", WebTransportSession.this, cause.toString());
             }
-            if (setupOk == null) {
-                if (message instanceof SetupOk ok) {
-                    if (ok.version() != Alpn.VERSION_1) {
-                        closeNow(ErrorCode.UNSUPPORTED_VERSION, "server chose version " + ok.version());
-                        return;
-                    }
-                    setupOk = ok;
-                    if (setupTimer != null) {
-                        setupTimer.cancel(false);
-                    }
-                    ready.trySuccess(WebTransportSession.this);
-                } else if (message instanceof ErrorMessage error) {
-                    closeCode = error.code();
-                    closeReason = error.reason();
-                } else {
-                    closeNow(ErrorCode.PROTOCOL_VIOLATION, "expected SETUP_OK, got " + message.type());
-                }
-                return;
-            }
-            switch (message) {
-                case SubscribeOk ok -> {
-                    SubscriptionListener sub = subscriptions.get(ok.subscriptionId());
-                    if (sub != null) {
-                        sub.onSubscribed(ok.latestGroup());
-                    }
-                }
-                case SubscribeError error -> {
-                    SubscriptionListener sub = subscriptions.remove(error.subscriptionId());
-                    if (sub != null) {
-                        sub.onSubscribeError(error.code(), error.reason());
-                    }
-                }
-                case ErrorMessage error -> {
-                    // The close that follows (capsule, FIN) is reported with this code and reason.
-                    closeCode = error.code();
-                    closeReason = error.reason();
-                    listener.onControl(WebTransportSession.this, message);
-                }
-                default -> listener.onControl(WebTransportSession.this, message);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-            if (root instanceof ProtocolException e) {
-                closeNow(e.code(), e.getMessage());
-            } else if (!ended) {
-                // A STOP_SENDING or reset of the control stream while the session is closing: the capsule says why.
-                LOG.debug("{}: control stream error: {}", WebTransportSession.this, root.toString());
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            // The session lives as long as its control stream.
-            if (!ended && connection.isOpen()) {
-                closeNow(closeCode == null ? ErrorCode.PROTOCOL_VIOLATION : closeCode,
-                        closeReason == null ? "control stream closed" : closeReason);
-            }
-            ctx.fireChannelInactive();
-        }
-    }
-
-    /** Routes group streams to subscriptions, exactly as over raw QUIC. */
-    private final class Router implements GroupRouter {
-        @Override
-        public GroupReceiver open(GroupHeader header, QuicStreamChannel stream) {
-            SubscriptionListener sub = subscriptions.get(header.subscriptionId());
-            if (sub == null) {
-                return null;
-            }
-            return new Receiver(sub, header.group());
-        }
-
-        @Override
-        public void onProtocolError(ProtocolException error) {
-            closeNow(error.code(), error.getMessage());
-        }
-    }
-
-    private record Receiver(SubscriptionListener sub, long group) implements GroupReceiver {
-        @Override
-        public void onObject(ObjectFrame object) {
-            sub.onObject(group, object);
-        }
-
-        @Override
-        public void onEnd() {
-            sub.onGroupEnd(group, ErrorCode.NO_ERROR);
-        }
-
-        @Override
-        public void onAbort(ErrorCode code, String reason) {
-            sub.onGroupEnd(group, code);
         }
     }
 
