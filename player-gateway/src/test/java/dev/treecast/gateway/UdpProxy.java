@@ -22,6 +22,12 @@ final class UdpProxy implements AutoCloseable {
         this.target = target;
         front = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
         back = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        // One thread a direction: with the default ~200 KiB buffers a busy machine drops handshake bursts here,
+        // and Kwik's backed-off retransmissions then outlast the connect timeout (seen as a rare failure).
+        for (DatagramSocket s : new DatagramSocket[] {front, back}) {
+            s.setReceiveBufferSize(4 << 20);
+            s.setSendBufferSize(4 << 20);
+        }
         Thread.ofPlatform().daemon().name("proxy-up").start(() -> pump(front, true));
         Thread.ofPlatform().daemon().name("proxy-down").start(() -> pump(back, false));
     }
