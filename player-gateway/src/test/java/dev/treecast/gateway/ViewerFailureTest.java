@@ -1,5 +1,7 @@
 package dev.treecast.gateway;
 
+import dev.treecast.relay.testing.Publisher;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;

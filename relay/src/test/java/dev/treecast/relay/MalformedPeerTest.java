@@ -19,6 +19,7 @@ import dev.treecast.protocol.control.Role;
 import dev.treecast.protocol.control.Setup;
 import dev.treecast.protocol.control.StartPosition;
 import dev.treecast.protocol.control.Subscribe;
+import dev.treecast.relay.testing.Publisher;
 import dev.treecast.testing.Await;
 import dev.treecast.transport.testing.RecordingSubscriber;
 import dev.treecast.transport.Alpn;

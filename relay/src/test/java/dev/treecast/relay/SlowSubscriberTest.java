@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.TrackName;
 import dev.treecast.protocol.control.StartPosition;
+import dev.treecast.relay.testing.Publisher;
 import dev.treecast.testing.Await;
 import dev.treecast.transport.testing.RecordingSubscriber;
 import dev.treecast.transport.Alpn;

@@ -1,4 +1,4 @@
-package dev.treecast.gateway;
+package dev.treecast.relay.testing;
 
 import java.util.Random;
 
@@ -10,39 +10,39 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 /** Publishes deterministic objects at a root relay: payload bytes derive from (group, object), so any copy checks. */
-final class Publisher {
+public final class Publisher {
     private final Relay root;
     private final TrackName track;
 
-    Publisher(Relay root, TrackName track) {
+    public Publisher(Relay root, TrackName track) {
         this.root = root;
         this.track = track;
         root.origin().declare(track);
     }
 
-    static byte[] payload(long group, long object, int size) {
+    public static byte[] payload(long group, long object, int size) {
         byte[] bytes = new byte[size];
         new Random(group * 1_000_003L + object).nextBytes(bytes);
         return bytes;
     }
 
-    static long timestamp(long group, long object) {
+    public static long timestamp(long group, long object) {
         return 1_700_000_000_000_000L + group * 1_000_000L + object * 1_000L;
     }
 
-    void publish(long group, long object, int size) {
+    public void publish(long group, long object, int size) {
         ByteBuf payload = Unpooled.wrappedBuffer(payload(group, object, size));
         ObjectFrame frame = ObjectFrame.encode(PooledByteBufAllocator.DEFAULT, object, timestamp(group, object), null,
                 payload);
         root.origin().publish(track, group, frame);
     }
 
-    void endGroup(long group) {
+    public void endGroup(long group) {
         root.origin().endGroup(track, group);
     }
 
     /** Publishes a whole group of {@code objects} objects of {@code size} bytes and ends it. */
-    void group(long group, int objects, int size) {
+    public void group(long group, int objects, int size) {
         for (int o = 0; o < objects; o++) {
             publish(group, o, size);
         }
