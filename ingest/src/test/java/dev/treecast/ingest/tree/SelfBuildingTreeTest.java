@@ -141,14 +141,22 @@ class SelfBuildingTreeTest {
         }
     }
 
-    @Test
-    void aDrainingRelayHandsItsChildrenOverBeforeItExitsWithoutLoss() throws Exception {
+    /**
+     * root (1 slot) → top (2) → middle (2) and a relay that takes no children, so that relays joining next with
+     * no slots of their own go under middle. Returns middle.
+     */
+    private Relay topAndMiddle() throws Exception {
         ingest = new Ingest(IngestConfig.loopback().withRootSlots(1)).start();
         ingest.root().origin().declare(VIDEO);
-        // root (1 slot) → top (2) → middle (2) and a relay that takes no children; the leaves go under middle.
         join("top", 2);
         Relay middle = join("middle", 2);
         join("filler", 0);
+        return middle;
+    }
+
+    @Test
+    void aDrainingRelayHandsItsChildrenOverBeforeItExitsWithoutLoss() throws Exception {
+        Relay middle = topAndMiddle();
         Relay leafA = join("leaf-a", 0);
         Relay leafB = join("leaf-b", 0);
         assertThat(leafA.parentId()).isEqualTo("middle");
@@ -171,11 +179,7 @@ class SelfBuildingTreeTest {
 
     @Test
     void withoutItsControllerTheTreeKeepsFlowingAndRepairingAndTheControllerRebuildsItsMap() throws Exception {
-        ingest = new Ingest(IngestConfig.loopback().withRootSlots(1)).start();
-        ingest.root().origin().declare(VIDEO);
-        join("top", 2);
-        Relay middle = join("middle", 2);
-        join("filler", 0);
+        Relay middle = topAndMiddle();
         Relay leaf = join("leaf", 0);
         assertThat(leaf.parentId()).isEqualTo("middle");
         Map<String, String> before = parents();
@@ -207,11 +211,7 @@ class SelfBuildingTreeTest {
 
     @Test
     void aHungParentIsNoticedWithinAFewHundredMillisecondsAndLeftWithoutLoss() throws Exception {
-        ingest = new Ingest(IngestConfig.loopback().withRootSlots(1)).start();
-        ingest.root().origin().declare(VIDEO);
-        join("top", 2);
-        Relay middle = join("middle", 2);
-        join("filler", 0);
+        Relay middle = topAndMiddle();
         Relay leaf = join("leaf", 0);
         RecordingSubscriber viewer = watch(leaf);
         int total = 150;

@@ -1,13 +1,11 @@
 package dev.treecast.gateway.client;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.treecast.gateway.webtransport.StreamPrefix;
+import dev.treecast.gateway.webtransport.StreamSniffing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -52,7 +50,8 @@ final class UniStreamSniffer extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean fin = frame.hasFin();
-        ByteBuf in = cumulate(ctx, frame.content());
+        ByteBuf in = StreamSniffing.join(ctx, buffered, frame.content());
+        buffered = null;
         switch (ClientWire.sniffUnidirectional(in)) {
             case StreamPrefix.NeedMore needMore -> {
                 if (fin) {
@@ -68,7 +67,7 @@ final class UniStreamSniffer extends ChannelInboundHandlerAdapter {
             case StreamPrefix.WebTransport wt -> {
                 in.skipBytes(wt.length());
                 QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-                removeOthers(ctx);
+                StreamSniffing.removeAllBut(ctx, this);
                 ChannelHandler reader = session.groupStreamHandler(stream, wt.sessionId());
                 ctx.pipeline().addLast(reader);
                 ctx.pipeline().remove(this);
@@ -80,31 +79,6 @@ final class UniStreamSniffer extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-    }
-
-    /** Drops HTTP/3's stream-type decoder (and anything else) added after this handler. */
-    private void removeOthers(ChannelHandlerContext ctx) {
-        List<ChannelHandler> others = new ArrayList<>();
-        for (Map.Entry<String, ChannelHandler> entry : ctx.pipeline()) {
-            if (entry.getValue() != this) {
-                others.add(entry.getValue());
-            }
-        }
-        for (ChannelHandler handler : others) {
-            ctx.pipeline().remove(handler);
-        }
-    }
-
-    private ByteBuf cumulate(ChannelHandlerContext ctx, ByteBuf bytes) {
-        if (buffered == null) {
-            return bytes;
-        }
-        ByteBuf joined = ctx.alloc().buffer(buffered.readableBytes() + bytes.readableBytes());
-        joined.writeBytes(buffered).writeBytes(bytes);
-        buffered.release();
-        bytes.release();
-        buffered = null;
-        return joined;
     }
 
     /**

@@ -1,11 +1,7 @@
 package dev.treecast.gateway.webtransport;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -31,21 +27,20 @@ final class BidiStreamSniffer extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        ByteBuf in = cumulate(ctx, bytes);
+        ByteBuf in = StreamSniffing.join(ctx, buffered, bytes);
+        buffered = null;
         StreamPrefix.Sniff sniff = StreamPrefix.sniffBidirectional(in);
         switch (sniff) {
             case StreamPrefix.NeedMore needMore -> buffered = in;
             case StreamPrefix.Http3 http3 -> {
-                buffered = null;
                 // Removed first, then fired from the head: the HTTP/3 codec sees the stream from its first byte.
                 ctx.pipeline().remove(this);
                 ctx.pipeline().fireChannelRead(in);
             }
             case StreamPrefix.WebTransport wt -> {
-                buffered = null;
                 in.skipBytes(wt.length());
                 QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-                removeOthers(ctx);
+                StreamSniffing.removeAllBut(ctx, this);
                 ctx.pipeline().remove(this);
                 if (connection.onWebTransportStream(stream, wt.sessionId()) && in.isReadable()) {
                     // From the head: the session's handlers were added after this one was removed.
@@ -55,31 +50,6 @@ final class BidiStreamSniffer extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-    }
-
-    /** Drops the HTTP/3 request-stream handlers (codec, validators, CONNECT handler) added after this one. */
-    private void removeOthers(ChannelHandlerContext ctx) {
-        List<ChannelHandler> others = new ArrayList<>();
-        for (Map.Entry<String, ChannelHandler> entry : ctx.pipeline()) {
-            if (entry.getValue() != this) {
-                others.add(entry.getValue());
-            }
-        }
-        for (ChannelHandler handler : others) {
-            ctx.pipeline().remove(handler);
-        }
-    }
-
-    private ByteBuf cumulate(ChannelHandlerContext ctx, ByteBuf bytes) {
-        if (buffered == null) {
-            return bytes;
-        }
-        ByteBuf joined = ctx.alloc().buffer(buffered.readableBytes() + bytes.readableBytes());
-        joined.writeBytes(buffered).writeBytes(bytes);
-        buffered.release();
-        bytes.release();
-        buffered = null;
-        return joined;
     }
 
     @Override
