@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
                 toClose.add(demo);
             }
             System.out.println("live figures every second; Ctrl-C stops");
-            Figures figures = new Figures(demo.ingest(), demo.relays(), demo.gateways(), demo.viewers());
+            Figures figures = new Figures(demo.ingest(), demo::relays, demo::gateways, demo.viewers());
             long deadline = durationSeconds == null ? Long.MAX_VALUE
                     : System.nanoTime() + Duration.ofSeconds(durationSeconds).toNanos();
             while (!stop.await(1, TimeUnit.SECONDS)) {

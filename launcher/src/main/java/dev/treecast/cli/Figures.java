@@ -12,8 +12,8 @@ import dev.treecast.relay.Relay;
 /** One status line a second: what flows through the ingest, the relays and the built-in viewers. */
 final class Figures {
     private final Ingest ingest;
-    private final List<Relay> relays;
-    private final List<Gateway> gateways;
+    private final java.util.function.Supplier<List<Relay>> relays;
+    private final java.util.function.Supplier<List<Gateway>> gateways;
     private final List<NativeViewer> viewers;
     private final long startNanos = System.nanoTime();
     private long lastNanos = startNanos;
@@ -21,7 +21,8 @@ final class Figures {
     private final java.util.Map<Relay, Long> lastRelayBytes = new java.util.HashMap<>();
     private long lastViewerBytes;
 
-    Figures(Ingest ingest, List<Relay> relays, List<Gateway> gateways, List<NativeViewer> viewers) {
+    Figures(Ingest ingest, java.util.function.Supplier<List<Relay>> relays,
+            java.util.function.Supplier<List<Gateway>> gateways, List<NativeViewer> viewers) {
         this.ingest = ingest;
         this.relays = relays;
         this.gateways = gateways;
@@ -36,7 +37,7 @@ final class Figures {
         long relayBytes = 0;
         int subscribers = 0;
         java.util.Map<Relay, Long> now_ = new java.util.HashMap<>();
-        for (Relay r : relays) {
+        for (Relay r : relays.get()) {
             long forwarded = r.metrics().bytesForwarded();
             // Per relay, so that relays that come and go (chaos) do not make the sum jump.
             relayBytes += forwarded - lastRelayBytes.getOrDefault(r, 0L);
@@ -58,10 +59,10 @@ final class Figures {
         StringBuilder line = new StringBuilder(String.format("[%4ds] ingest: %d groups, %5.2f Mbit/s",
                 (now - startNanos) / 1_000_000_000L, ingest.metrics().groups(),
                 mbps(ingestBytes - lastIngestBytes, seconds)));
-        line.append(String.format(" | %d relays: %d subscribers, %6.2f Mbit/s out", relays.size(), subscribers,
+        line.append(String.format(" | %d relays: %d subscribers, %6.2f Mbit/s out", relays.get().size(), subscribers,
                 mbps(relayBytes, seconds)));
-        if (!gateways.isEmpty()) {
-            line.append(" | browsers: ").append(gateways.stream().mapToInt(Gateway::sessionCount).sum());
+        if (!gateways.get().isEmpty()) {
+            line.append(" | browsers: ").append(gateways.get().stream().mapToInt(Gateway::sessionCount).sum());
         }
         if (!viewers.isEmpty()) {
             line.append(String.format(" | %d/%d viewers: %5.2f Mbit/s each", connected, viewers.size(),

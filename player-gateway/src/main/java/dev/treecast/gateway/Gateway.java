@@ -117,6 +117,28 @@ public final class Gateway implements AutoCloseable {
         return relay.call(acceptor::sessionCount);
     }
 
+    /**
+     * Stops as a crash would (kill -9): the WebTransport socket closes at once and nothing is said to any viewer,
+     * who notices only by silence. For chaos in tests and load tests; call before the relay's own crash.
+     */
+    public void crash() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (webTransport != null && !relay.eventLoop().isShuttingDown()) {
+            try {
+                relay.eventLoop().submit(webTransport::abort).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("{}: gateway crash did not complete: {}", relay.nodeId(), e.toString());
+            }
+        }
+        if (http != null) {
+            http.close();
+        }
+        LOG.info("{}: gateway crashed (socket closed without a word)", relay.nodeId());
+    }
+
     /** Ends every session with GOING_AWAY, then closes both ports. */
     @Override
     public void close() {

@@ -24,7 +24,7 @@ public record AssertionSpec(Metric metric, Stat stat, double percentile, Conditi
         LOST_OBJECTS("lostObjects"),
         /** Objects received twice (count). */
         DUPLICATE_OBJECTS("duplicateObjects"),
-        /** A viewer's reconnect: silence or close noticed to first object from the new edge (ms); count. */
+        /** A viewer's reconnect: last object from the old edge to the first from the new one (ms); count. */
         RECONNECTS("reconnects"),
         /** Viewers that ended without watching their whole duration (count, and ratio of viewers). */
         FAILED_VIEWERS("failedViewers");

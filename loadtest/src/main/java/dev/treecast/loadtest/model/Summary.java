@@ -10,7 +10,8 @@ import org.HdrHistogram.Histogram;
  *
  * @param latencyMicros    every object's latency, ingest timestamp to arrival at a viewer
  * @param startupMicros    every viewer's time to first frame (start of its watch step to playback start)
- * @param reconnectMicros  every viewer reconnect: silence/close noticed to first object from the new edge
+ * @param reconnectMicros  every viewer reconnect that succeeded: last object from the old edge to the first from
+ *                         the new one (the interruption the viewer lived through, noticing it included)
  * @param relayRepairMicros every relay repair in the in-process cluster: parent declared dead to attached again
  * @param watchedMillis    total time viewers spent in watch steps after their first frame
  * @param stallMillis      total time viewers spent stalled
