@@ -4,16 +4,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import dev.treecast.loadtest.bench.CapacityBenchmark;
 import dev.treecast.loadtest.bench.EdgeBenchmark;
+import dev.treecast.loadtest.bench.HopLatencyBenchmark;
 import dev.treecast.loadtest.bench.RepairBenchmark;
 import dev.treecast.loadtest.bench.ThroughputBenchmark;
+import dev.treecast.loadtest.model.ViewerTransport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Benchmarks, run on purpose (they print figures; they do not pass or fail). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Runs a benchmark and prints its figures. Available: throughput, edge, repair.")
+        description = "Runs a benchmark and prints its figures. Available: throughput, edge, repair, capacity, hops.")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = {
             "throughput: relay forwarding vs a direct QUIC connection, 1 and 10 subscribers (~1 min).",
@@ -23,7 +26,13 @@ final class BenchCommand implements Callable<Integer> {
                     + " (~6 min with the defaults).",
             "repair: the self-building tree (12 relays joined through the controller) under --kills crashes of a"
                     + " relay that feeds others: kill -> first object from the new parent p50/p99/max, and the"
-                    + " objects viewers lost (~2 min)."})
+                    + " objects viewers lost (~2 min).",
+            "capacity: the most viewers one relay holds without a stall on this machine, found by ramping virtual"
+                    + " viewers (one thread) onto one relay (one thread) fed the demo clip: --viewers N (one value,"
+                    + " default 3000) over --seconds S (default 240), --transports quic|webtransport (~5 min).",
+            "hops: the latency each relay level adds in a 3-level chain built by the controller, one observer per"
+                    + " level on one thread: p50/p99/max per hop (--seconds, default 30; --viewers N load viewers on"
+                    + " the last relay, one value)."})
     String name;
 
     @Option(names = "--kills", paramLabel = "N", defaultValue = "50",
@@ -87,11 +96,30 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 new RepairBenchmark(kills, 12, System.out).run();
             }
+            case "capacity" -> {
+                quiet();
+                new CapacityBenchmark(viewers.size() == 1 ? viewers.get(0) : 3000,
+                        Duration.ofSeconds(seconds == null ? 240 : seconds),
+                        transports.size() == 1 ? transports.get(0).viewerTransport() : ViewerTransport.WEBTRANSPORT,
+                        1, System.out).run();
+            }
+            case "hops" -> {
+                quiet();
+                new HopLatencyBenchmark(Duration.ofSeconds(seconds == null ? 30 : seconds),
+                        viewers.size() == 1 ? viewers.get(0) : 0, 2_500_000, System.out).run();
+            }
             default -> {
-                System.err.println("unknown benchmark '" + name + "'; available: throughput, edge, repair");
+                System.err.println("unknown benchmark '" + name + "'; available: throughput, edge, repair, capacity, hops");
                 return 2;
             }
         }
         return 0;
+    }
+
+    /** Thousands of sessions starting and ending: keep lifecycle logs out of the figures unless asked for. */
+    private static void quiet() {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
     }
 }

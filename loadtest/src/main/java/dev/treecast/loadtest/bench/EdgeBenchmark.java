@@ -71,6 +71,11 @@ public final class EdgeBenchmark {
             this.label = label;
         }
 
+        /** The same transport as the load tester names it. */
+        public dev.treecast.loadtest.model.ViewerTransport viewerTransport() {
+            return dev.treecast.loadtest.model.ViewerTransport.valueOf(name());
+        }
+
         public String label() {
             return label;
         }
