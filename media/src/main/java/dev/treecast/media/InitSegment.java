@@ -2,8 +2,10 @@ package dev.treecast.media;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -138,8 +140,13 @@ public record InitSegment(List<Track> tracks) {
                     throw new CmafException("'mvex' has two 'trex' boxes for track " + id);
                 }
             }
+            Set<Integer> trackIds = new HashSet<>();
             for (Boxes.BoxRef trak : l.traks) {
                 int id = trackIdOf(buf, trak);
+                // track_IDs are unique in a file (§8.3.2); two would share one per-track init segment.
+                if (!trackIds.add(id)) {
+                    throw new CmafException("'moov' has two 'trak' boxes for track " + id);
+                }
                 if (!l.trex.containsKey(id)) {
                     throw new CmafException("'mvex' has no 'trex' for track " + id);
                 }

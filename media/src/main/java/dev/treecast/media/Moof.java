@@ -158,6 +158,7 @@ final class Moof {
         List<Resolved> out = new ArrayList<>();
         long previousTrafEnd = 0;
         boolean first = true;
+        long claimed = 0;
         for (Traf traf : moof.trafs()) {
             String where = "'traf' of track " + traf.trackId();
             if (!init.hasTrack(traf.trackId())) {
@@ -196,15 +197,27 @@ final class Moof {
                 // data_offset is relative to the base; without it a run follows the previous one (§8.8.8.1).
                 long start = trun.has(TRUN_DATA_OFFSET) ? base + trun.dataOffset() : next;
                 Run run = resolveRun(buf, trun, start, duration, size, flags, where);
+                // Written so that nothing overflows: a base_data_offset near 2^63 must not wrap the end around.
                 if (run.dataLength() > 0 && (run.dataStart() < payloadStart
-                        || run.dataStart() + run.dataLength() > payloadEnd)) {
+                        || run.dataLength() > payloadEnd - run.dataStart())) {
                     throw new CmafException("'trun' in " + where + " places " + trun.sampleCount()
                             + " samples at bytes [" + run.dataStart() + ", " + (run.dataStart() + run.dataLength())
                             + ") from the moof start, outside the mdat payload [" + payloadStart + ", "
                             + payloadEnd + ")");
                 }
+                // Each sample byte is in the mdat once, so runs that claim more bytes than it holds overlap: split,
+                // every run would copy the same bytes again, and one upload could make a moof allocate gigabytes.
+                claimed += run.dataLength();
+                if (claimed > payloadEnd - payloadStart) {
+                    throw new CmafException("'trun' in " + where + ": the runs of this 'moof' claim " + claimed
+                            + " bytes, more than the " + (payloadEnd - payloadStart) + " of the mdat payload"
+                            + " (overlapping runs)");
+                }
                 next = run.dataStart() + run.dataLength();
-                totalDuration = Math.addExact(totalDuration, run.duration());
+                if (run.duration() > Long.MAX_VALUE - totalDuration) {
+                    throw new CmafException("'trun' in " + where + ": the durations of its runs overflow 64 bits");
+                }
+                totalDuration += run.duration();
                 totalCount += trun.sampleCount();
                 if (startsWithSync == null && trun.sampleCount() > 0) {
                     startsWithSync = run.firstIsSync();

@@ -83,6 +83,23 @@ class CmafDemuxerTest {
         }
     }
 
+    /**
+     * Found by {@code CmafDemuxerFuzzTest}: with two traks of one track_ID, the per-track init segment of the first was
+     * overwritten by the second's (the catalog got the wrong one) and never released.
+     */
+    @Test
+    void refusesAMoovWithTwoTraksOfOneTrackIdAndLeaksNothing() {
+        byte[] twoTrackOnes = Mp4.cat(Mp4.ftyp(), box("moov", Mp4.mvhd(),
+                Mp4.trak(1, "vide", 90000, 320, 180, Mp4.avc1(320, 180, 0x42, 0xC0, 0x1E)),
+                Mp4.trak(1, "vide", 90000, 640, 360, Mp4.avc1(640, 360, 0x42, 0xC0, 0x1E)),
+                box("mvex", Mp4.trex(1, 0, 0, 0))));
+        try (CmafDemuxer demuxer = new CmafDemuxer(alloc)) {
+            assertThatThrownBy(() -> run(demuxer, twoTrackOnes)).isInstanceOf(CmafException.class)
+                    .hasMessage("'moov' has two 'trak' boxes for track 1");
+            assertThat(demuxer.init()).isNull();
+        }
+    }
+
     @Test
     void rejectsAMoofFollowedByAnotherMoofInsteadOfItsMdat() {
         try (CmafDemuxer demuxer = new CmafDemuxer(alloc)) {

@@ -332,6 +332,50 @@ class FragmentSplitterTest {
                 .isInstanceOf(CmafException.class).hasMessageContaining("outside the mdat payload");
     }
 
+    /** Found by {@code FragmentSplitterFuzzTest}: each run was copied out in full, however many claimed the bytes. */
+    @Test
+    void rejectsRunsThatClaimTheSameMdatBytesTwice() {
+        byte[] m = moof(1, traf(tfhd(0x020000, 1), tfdt0(0), trun(0x201, 1, new long[] {0}, 100),
+                trun(0x201, 1, new long[] {0}, 100)));
+        byte[] twoRuns = moof(1, traf(tfhd(0x020000, 1), tfdt0(0), trun(0x201, 1, new long[] {m.length + 8}, 100),
+                trun(0x201, 1, new long[] {m.length + 8}, 100)));
+        assertThatThrownBy(() -> split(synthetic(), twoRuns, mdat(pattern(100, 1))))
+                .isInstanceOf(CmafException.class)
+                .hasMessage("'trun' in 'traf' of track 1: the runs of this 'moof' claim 200 bytes, more than the 100"
+                        + " of the mdat payload (overlapping runs)");
+        byte[] t = moof(1, traf(tfhd(0x020000, 1), tfdt0(0), trun(0x201, 1, new long[] {0}, 100)),
+                traf(tfhd(0x020000, 2), tfdt0(0), trun(0x201, 1, new long[] {0}, 100)));
+        byte[] twoTracks = moof(1, traf(tfhd(0x020000, 1), tfdt0(0), trun(0x201, 1, new long[] {t.length + 8}, 100)),
+                traf(tfhd(0x020000, 2), tfdt0(0), trun(0x201, 1, new long[] {t.length + 8}, 100)));
+        assertThatThrownBy(() -> split(synthetic(), twoTracks, mdat(pattern(100, 1))))
+                .isInstanceOf(CmafException.class).hasMessageContaining("overlapping runs");
+    }
+
+    @Test
+    void rejectsARunWhoseEndOverflowsPastTheLargestOffset() {
+        // base_data_offset 2^63 - 16 puts the run's end at 2^63: it must not wrap around and pass as inside the mdat.
+        byte[] sourceMoof = moof(1, traf(tfhd(0x000011, 2, 0x7FFF_FFFFL, 0xFFFF_FFF0L, 16), tfdt0(0),
+                trun(0x000, 1, new long[0])));
+        ByteBuf m = alloc.wrap(sourceMoof);
+        ByteBuf d = alloc.wrap(mdat(pattern(16, 1)));
+        try {
+            assertThatThrownBy(() -> synthetic().split(m, 0, d, alloc)).isInstanceOf(CmafException.class)
+                    .hasMessageContaining("outside the mdat payload");
+        } finally {
+            m.release();
+            d.release();
+        }
+    }
+
+    @Test
+    void rejectsRunsWhoseDurationsTogetherOverflow() {
+        // Each run alone fits 64 bits ((2^31 - 1) x (2^32 - 1)); their sum does not. Sizes are 0, so no bytes.
+        byte[] sourceMoof = moof(1, traf(tfhd(0x020018, 2, 0xFFFF_FFFFL, 0), tfdt0(0),
+                trun(0x000, Integer.MAX_VALUE, new long[0]), trun(0x000, Integer.MAX_VALUE, new long[0])));
+        assertThatThrownBy(() -> split(synthetic(), sourceMoof, mdat(new byte[0])))
+                .isInstanceOf(CmafException.class).hasMessageContaining("overflow");
+    }
+
     @Test
     void rejectsAHugeSampleCountWithoutWalkingIt() {
         byte[] sourceMoof = moof(1, traf(tfhd(0x020000, 2), tfdt0(0), trun(0x001, -2, new long[] {0})));

@@ -187,6 +187,16 @@ class InitSegmentTest {
                 .hasMessage("'mvex' has no 'trex' for track 1");
     }
 
+    /** Found by {@code CmafDemuxerFuzzTest}: the second trak's per-track init segment replaced the first's. */
+    @Test
+    void rejectsTwoTraksWithTheSameTrackId() {
+        byte[] init = cat(ftyp(), box("moov", mvhd(), trak(1, "vide", 1000, 2, 2, Mp4.avc1(2, 2, 66, 0, 30)),
+                trak(1, "soun", 48000, 0, 0, mp4a(2, 48000, esds(0x40, u8(0x11, 0x90)))),
+                box("mvex", trex(1, 0, 0, 0))));
+        assertThatThrownBy(() -> parse(init)).isInstanceOf(CmafException.class)
+                .hasMessage("'moov' has two 'trak' boxes for track 1");
+    }
+
     @Test
     void rejectsMissingFtypAndMoov() {
         byte[] moovOnly = Arrays.copyOfRange(Mp4.init(), ftyp().length, Mp4.init().length);
