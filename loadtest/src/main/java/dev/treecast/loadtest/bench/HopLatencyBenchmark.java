@@ -34,7 +34,7 @@ import io.netty.channel.EventLoopGroup;
  * four points, all on ONE event loop so that their arrival times come from the same thread and clock. For every
  * object that reached all four, the time between its arrival at level k−1 and at level k is what hop k added;
  * prints p50/p99/max per hop, and ingest timestamp → arrival at each level. Optional extra viewers on the last
- * relay add load.
+ * relay (on a thread of their own) add load to the last hop.
  */
 public final class HopLatencyBenchmark {
     private static final String BROADCAST = "hops";
@@ -53,12 +53,16 @@ public final class HopLatencyBenchmark {
 
     public void run() throws Exception {
         EventLoopGroup group = Transports.newGroup(1, "hop-observers");
+        // Load viewers on their own thread, so that receiving their streams does not delay the observers.
+        EventLoopGroup loadGroup = Transports.newGroup(1, "hop-load");
         EventLoop loop = group.next();
         List<ClientSession> sessions = new ArrayList<>();
         try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options(List.of(1, 1, 1), BROADCAST,
                 bitsPerSecond, "127.0.0.1", null, 0, 0, 100_000), 1);
              QuicClientEndpoint endpoint = QuicClientEndpoint.bind(loop, new InetSocketAddress("127.0.0.1", 0),
-                     QuicSettings.DEFAULT, Alpn.TREECAST_1)) {
+                     QuicSettings.DEFAULT, Alpn.TREECAST_1);
+             QuicClientEndpoint loadEndpoint = QuicClientEndpoint.bind(loadGroup.next(),
+                     new InetSocketAddress("127.0.0.1", 0), QuicSettings.DEFAULT, Alpn.TREECAST_1)) {
             List<LocalCluster.Member> chain = cluster.members().stream()
                     .sorted((a, b) -> Integer.compare(a.level(), b.level())).toList();
             List<InetSocketAddress> points = new ArrayList<>();
@@ -76,7 +80,8 @@ public final class HopLatencyBenchmark {
             }
             InetSocketAddress last = points.get(points.size() - 1);
             for (int i = 0; i < loadViewers; i++) {
-                ClientSession s = ClientSession.connect(endpoint, last, SubscriberSession.Options.viewer("load-" + i),
+                ClientSession s = ClientSession.connect(loadEndpoint, last,
+                        SubscriberSession.Options.viewer("load-" + i),
                         new SubscriberSession.Listener<>() {
                         }).get(10, TimeUnit.SECONDS);
                 s.subscribe(new TrackName(BROADCAST, "video"), StartPosition.LATEST, 1, new Discard());
@@ -100,6 +105,7 @@ public final class HopLatencyBenchmark {
                 s.close();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            loadGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
