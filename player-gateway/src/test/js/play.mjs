@@ -23,7 +23,9 @@
 //     "samples": [ {t, currentTime, latencyMs, buffered, stalls, playing}, ... ],  // a few, evenly spread
 //     "error": string|null            // why it is not ok (page error, launch failure, unmet criterion)
 //   }
-//   plus informational fields: "stallMs", "bytesReceived", "objectsReceived", "objectsDropped", "url", "seconds".
+//   plus informational fields: "stallMs", "bytesReceived", "objectsReceived", "objectsDropped", "url", "seconds",
+//   and the signature check's: "verifying" (the page had a broadcast key), "rejectedObjects" (objects whose
+//   signature failed, never appended) and "rejected" (the last few: [{track, group, sequence, reason}]).
 // Everything else (page console errors, progress) goes to stderr.
 //
 // Verdict: ok = within --seconds, currentTime advanced by >= 5 s after start-up, latencyMs < 1500 at the end, and
@@ -80,6 +82,9 @@ const result = {
   bytesReceived: 0,
   objectsReceived: 0,
   objectsDropped: 0,
+  verifying: false,
+  rejectedObjects: 0,
+  rejected: [],
   url: null,
   seconds: null,
 };
@@ -232,6 +237,9 @@ async function main() {
       result.bytesReceived = last.bytesReceived ?? 0;
       result.objectsReceived = last.objectsReceived ?? 0;
       result.objectsDropped = last.objectsDropped ?? 0;
+      result.verifying = last.verifying ?? false;
+      result.rejectedObjects = last.rejectedObjects ?? 0;
+      result.rejected = last.rejected ?? [];
       result.advancedSeconds = startTime == null ? 0 : round(last.currentTime - startTime);
     }
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   encodeSetup, encodeSubscribe, encodeHeartbeat, encodeUnsubscribe, ControlParser, GroupParser, ByteQueue,
-  ProtocolError, Writer, hexToBytes, MessageType,
+  ProtocolError, Writer, hexToBytes, MessageType, tokenClaims, tokenProblem, withToken, withoutToken, tokenOf,
 } from '../../main/resources/player/treecast.js';
 import { parseInit, parseFragment, boxes } from '../../main/resources/player/fmp4.js';
 
@@ -38,7 +38,8 @@ test('varints use the shortest form at each length boundary (RFC 9000 §16)', ()
 });
 
 test('client messages encode exactly as the Java ControlCodec does', () => {
-  assert.equal(hex(encodeSetup('browser')), '010b01000762726f7773657200');
+  assert.equal(hex(encodeSetup('browser')), '010c01000762726f777365720000');
+  assert.equal(hex(encodeSetup('v', 0, 'tc1.x')), '010b0100017600057463312e78');
   assert.equal(hex(encodeSubscribe(3, 'demo', 'video', 1)), '030e030464656d6f05766964656f0001');
   assert.equal(hex(encodeSubscribe(70, 'live/final', 'audio', 200, { group: 1795316932253, object: 4 })),
     '031f40460a6c6976652f66696e616c05617564696f01c00001a2013a5e9d0440c8');
@@ -125,4 +126,31 @@ test('fragment timing comes from tfdt and trun, per track (the demo clip)', () =
     assert.equal(f.duration, 5 * 512); // 5 frames of 512 ticks (25 fps at 12800)
     expected += f.duration;
   }
+});
+
+// The viewer token of AccessTokenTest (protocol/src/test/.../auth): signed with the RFC 8032 test key.
+const VIEWER_TOKEN = 'tc1.AQDAAAAAa0nSAApsaXZlL2ZpbmFsB2V1LXdlc3QEdC00Mg.'
+  + 'i41a5Y9qbAHQdnP8JpmddvTY-5bjClDF7qi5X3krI7F5rLpPqHvzhxdR_6rB-XJ9Qcp5Y4O186vjEdnDzkykDA';
+
+test('the player reads a token\'s claims to say why a relay refused it', () => {
+  assert.deepEqual(tokenClaims(VIEWER_TOKEN),
+    { role: 'viewer', expires: 1800000000, broadcast: 'live/final', region: 'eu-west', id: 't-42' });
+  assert.equal(tokenClaims('tc1.AQHAAAAAa0nSAAAAAA.x').role, 'relay');
+  assert.equal(tokenClaims('not a token'), null);
+  assert.equal(tokenClaims('tc1.!!.x'), null);
+  assert.equal(tokenProblem(VIEWER_TOKEN, 'live/final', 1799999999), null);
+  assert.match(tokenProblem(VIEWER_TOKEN, 'live/final', 1800000000), /^the viewer token expired at /);
+  assert.equal(tokenProblem(VIEWER_TOKEN, 'other', 0), "the viewer token is for 'live/final', not 'other'");
+  assert.match(tokenProblem(null, 'live/final'), /^no viewer token/);
+  assert.equal(tokenProblem('tc1.AQHAAAAAa0nSAAAAAA.x', 'live/final', 0), 'the token is a relay token, not a viewer token');
+});
+
+test('a token travels on the URL and is never shown', () => {
+  const url = withToken('https://10.0.0.5:4443/watch/live/final', VIEWER_TOKEN);
+  assert.equal(url, 'https://10.0.0.5:4443/watch/live/final?token=' + VIEWER_TOKEN);
+  assert.equal(tokenOf(url), VIEWER_TOKEN);
+  assert.equal(withToken(url, 'tc1.b.c'), 'https://10.0.0.5:4443/watch/live/final?token=tc1.b.c');
+  assert.equal(withToken('https://h:1/watch/x', null), 'https://h:1/watch/x');
+  assert.equal(withoutToken(url), 'https://10.0.0.5:4443/watch/live/final');
+  assert.equal(withoutToken('https://h:1/watch/x'), 'https://h:1/watch/x');
 });

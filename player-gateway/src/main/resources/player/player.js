@@ -4,9 +4,12 @@
 // (src/test/js/play.mjs): keep its fields stable.
 
 // Relative imports: they resolve next to wherever player.js itself was served from.
-import { TreecastSession, NOT_FOUND, describeError } from './treecast.js';
+import {
+  TreecastSession, NOT_FOUND, describeError, tokenProblem, tokenOf, withToken, withoutToken,
+} from './treecast.js';
 import { parseInit, parseFragment } from './fmp4.js';
 import { TrackBuffer, aheadOf, nextRangeStart, rangesToString } from './mse.js';
+import { ObjectVerifier } from './signature.js';
 
 // ------------------------------------------------------------------------------------------------ settings
 
@@ -85,19 +88,32 @@ async function fetchJson(url) {
 }
 
 /**
- * The relays to try, best first: `[{node, url, certificateSha256}]`.
- * 1. `?edge=https://host:port/watch/demo&hash=<hex>` (debugging override);
- * 2. the ingest's director, `/api/director?broadcast=` → `{edge, alternates}`;
- * 3. when the page is served by a relay (the director answers 404), `/api/edge` → `{node, webtransport, certificateSha256}`.
+ * The relays to try, best first, and the broadcast key objects are verified with (base64, or null):
+ * `{edges: [{node, url, certificateSha256}], key}`. Each URL carries the viewer token, if there is one: the page's
+ * own `?token=` (what an operator's site hands out), else the director's `token` (demo mode), checked by the relay
+ * on the CONNECT.
+ * 1. `?edge=https://host:port/watch/demo&hash=<hex>[&key=<base64>]` (debugging override);
+ * 2. the ingest's director, `/api/director?broadcast=` → `{edge, alternates, broadcastKey, token}`;
+ * 3. when the page is served by a relay (the director answers 404), `/api/edge` →
+ *    `{node, webtransport, certificateSha256, broadcastKey}`.
  */
 async function findEdges(broadcast) {
+  const pageToken = params.get('token');
   const edge = params.get('edge');
-  if (edge) return [{ node: null, url: edge, certificateSha256: params.get('hash') }];
+  if (edge) {
+    return {
+      edges: [{ node: null, url: withToken(edge, pageToken), certificateSha256: params.get('hash') }],
+      key: params.get('key'),
+    };
+  }
   let why;
   try {
     const r = await fetchJson('/api/director?broadcast=' + encodeURIComponent(broadcast));
     if (r.ok && r.body && r.body.edge && r.body.edge.url) {
-      return [r.body.edge, ...(Array.isArray(r.body.alternates) ? r.body.alternates : [])].filter((e) => e && e.url);
+      const token = pageToken ?? r.body.token ?? null;
+      const edges = [r.body.edge, ...(Array.isArray(r.body.alternates) ? r.body.alternates : [])]
+        .filter((e) => e && e.url).map((e) => ({ ...e, url: withToken(e.url, token) }));
+      return { edges, key: r.body.broadcastKey ?? null };
     }
     why = r.body && (r.body.error || r.body.message)
       ? `the director says: ${r.body.error || r.body.message}`
@@ -109,11 +125,14 @@ async function findEdges(broadcast) {
   try {
     const r = await fetchJson('/api/edge');
     if (r.ok && r.body && r.body.webtransport) {
-      return [{
-        node: r.body.node ?? null,
-        url: joinWatchUrl(r.body.webtransport, broadcast),
-        certificateSha256: r.body.certificateSha256 ?? null,
-      }];
+      return {
+        edges: [{
+          node: r.body.node ?? null,
+          url: withToken(joinWatchUrl(r.body.webtransport, broadcast), pageToken),
+          certificateSha256: r.body.certificateSha256 ?? null,
+        }],
+        key: r.body.broadcastKey ?? null,
+      };
     }
     why += `; /api/edge answered HTTP ${r.status}`;
   } catch (e) {
@@ -304,6 +323,10 @@ class Player {
      * `duplicate` = already appended (a resubscription resent it). */
     this.dropReasons = { late: 0, behind: 0, duplicate: 0 };
     this.groupsDropped = 0;
+    /** Objects whose signature failed (never appended), and the last few of them with why. */
+    this.rejectedObjects = 0;
+    this.rejected = [];
+    this.verifier = null; // {keyB64, verifier} for the broadcast key in use; null: objects are not verified
     this.bytesReceived = 0;
     this.lastMediaAt = null; // performance.now() of the last object of a media track, in this session
     this.byteWindow = []; // [timeMs, bytes] buckets of 100 ms
@@ -325,9 +348,12 @@ class Player {
     let failures = 0;
     while (!this.stopped) {
       let edges;
+      let verifier;
       try {
         this.#setStatus('finding a relay');
-        edges = await findEdges(this.broadcast);
+        const found = await findEdges(this.broadcast);
+        edges = found.edges;
+        verifier = await this.#verifierFor(found.key);
       } catch (e) {
         this.#setError(errorText(e));
         await sleep(Math.min(5000, 1000 * 2 ** failures++));
@@ -344,11 +370,11 @@ class Player {
             certificateSha256: edge.certificateSha256,
             nodeId: `viewer-${Math.random().toString(36).slice(2, 10)}`,
             timeoutMs: CONNECT_TIMEOUT_MS,
+            verifier,
           });
         } catch (e) {
-          const hint = /handshake/i.test(errorText(e))
-            ? ' (is it running, is UDP open, is the certificate hash right?)' : '';
-          lastError = `could not reach the relay ${name} (${edge.url}): ${errorText(e)}${hint}`;
+          lastError = `could not reach the relay ${name} (${withoutToken(edge.url)}): ${errorText(e)}`
+            + this.#connectHint(e, edge.url);
           console.warn(`treecast: ${lastError}`);
           continue;
         }
@@ -362,6 +388,53 @@ class Player {
       if (lastError) this.#setError(`${lastError} — retrying`);
       await sleep(served ? 500 : Math.min(5000, 1000 * 2 ** failures++));
     }
+  }
+
+  /**
+   * What to add to a failed connect. A browser does not show why a WebTransport CONNECT was refused (the relay
+   * answers 401 or 403 for a token it refuses), so the player says what it can tell from the token itself.
+   */
+  #connectHint(e, url) {
+    if (!/handshake/i.test(errorText(e))) return '';
+    const token = tokenOf(url);
+    const problem = token ? tokenProblem(token, this.broadcast) : null;
+    if (problem) return ` (refused: ${problem})`;
+    return token
+      ? ' (is it running, is UDP open, is the certificate hash right? or did it refuse the viewer token: not signed by'
+        + ' this fleet\'s operator key?)'
+      : ' (is it running, is UDP open, is the certificate hash right? or does this fleet need a viewer token:'
+        + ' ?token=... on the page URL)';
+  }
+
+  /**
+   * The verifier for the broadcast key `keyB64` (null without a key: objects are then played unchecked). Throws
+   * when the browser cannot check Ed25519: playing unverified video from a key-holding edge would defeat it.
+   */
+  async #verifierFor(keyB64) {
+    if (!keyB64) {
+      if (this.verifier !== false) console.warn('treecast: no broadcast key: objects are played without checking their signatures');
+      this.verifier = false;
+      return null;
+    }
+    if (this.verifier && this.verifier.keyB64 === keyB64) return this.verifier.verifier;
+    let key;
+    try {
+      key = base64ToBytes(keyB64);
+    } catch (_) {
+      throw new Error(`the broadcast key '${keyB64}' is not base64`);
+    }
+    const verifier = await ObjectVerifier.create(key);
+    this.verifier = { keyB64, verifier };
+    console.info(`treecast: verifying every object with broadcast key ${keyB64}`);
+    return verifier;
+  }
+
+  /** An object whose signature failed: counted, never appended; the relay's data is not trusted for it. */
+  #rejected(track, object, group, reason) {
+    this.rejectedObjects++;
+    this.rejected.push({ track, group, sequence: object.sequence, reason });
+    if (this.rejected.length > 16) this.rejected.shift();
+    console.warn(`treecast: dropped object ${object.sequence} of group ${group} of ${track} from ${this.session?.relay}: signature ${reason}`);
   }
 
   /** Runs one session until it closes; returns why it closed. */
@@ -396,6 +469,7 @@ class Player {
     const session = this.session;
     if (!session || session.isClosed) return;
     this.catalogSub = session.subscribe(this.broadcast, 'catalog', 0, {
+      onRejected: (object, group, reason) => this.#rejected('catalog', object, group, reason),
       onObject: (object, group) => {
         this.objectsReceived++;
         this.#onCatalog(object, group, session);
@@ -496,6 +570,7 @@ class Player {
     t.sequencer.reset();
     const priority = clamp(Number.isInteger(t.info.priority) ? t.info.priority : 1, 0, 255);
     t.sub = session.subscribe(this.broadcast, t.name, priority, {
+      onRejected: (object, group, reason) => this.#rejected(t.name, object, group, reason),
       onObject: (object, group) => {
         this.objectsReceived++;
         this.lastMediaAt = performance.now();
@@ -763,9 +838,14 @@ class Player {
     u.latency.className = latency == null ? '' : latency < 1000 ? 'good' : latency < 2000 ? 'fair' : 'bad';
     u.bitrate.textContent = `${this.bitrateMbps().toFixed(2)} Mbit/s`;
     u.relay.textContent = this.session?.relay ?? (this.edge?.node || '–');
-    u.url.textContent = this.session?.url ?? this.edge?.url ?? '–';
+    u.url.textContent = withoutToken(this.session?.url ?? this.edge?.url) ?? '–';
     const stallNow = this.stallSince != null ? performance.now() - this.stallSince : 0;
     u.stalls.textContent = `${this.stalls} (${((this.stallMs + stallNow) / 1000).toFixed(1)} s)`;
+    if (u.signed) {
+      const rejected = this.rejectedObjects > 0 ? ` · ${this.rejectedObjects} rejected` : '';
+      u.signed.textContent = this.verifier ? `checked${rejected}` : this.verifier === false ? 'not checked (no key)' : '–';
+      u.signed.className = this.rejectedObjects > 0 ? 'bad' : this.verifier ? 'good' : '';
+    }
     u.buffer.textContent = `${ahead.toFixed(2)} s${this.video.playbackRate !== 1 ? ` · ${this.video.playbackRate}x` : ''}`;
     u.state.textContent = this.startupMs == null ? this.status : this.stallSince != null ? 'stalled' : this.video.paused ? 'paused' : 'playing';
     this.#renderMute();
@@ -787,8 +867,12 @@ class Player {
       objectsDropped: this.objectsDropped,
       dropReasons: { ...this.dropReasons },
       groupsDropped: this.groupsDropped,
+      rejectedObjects: this.rejectedObjects,
+      rejected: this.rejected.map((r) => ({ ...r })),
+      verifying: !!this.verifier,
       relay: this.session?.relay ?? null,
-      url: this.session?.url ?? this.edge?.url ?? null,
+      url: withoutToken(this.session?.url ?? this.edge?.url) ?? null,
+      token: !!tokenOf(this.session?.url ?? this.edge?.url ?? ''),
       playing: this.startupMs != null && !v.paused && !v.ended && this.stallSince == null && v.readyState >= 3,
       buffered: Math.round(ahead * 1000) / 1000,
       catalog: this.catalog ? this.catalog.tracks.map((t) => t.name) : [],
@@ -814,6 +898,7 @@ const player = new Player(video, {
   relay: $('relay'),
   url: $('url'),
   stalls: $('stalls'),
+  signed: $('signed'),
   buffer: $('buffer'),
   state: $('state'),
   error: $('error'),

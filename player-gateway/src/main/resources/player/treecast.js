@@ -33,7 +33,7 @@ export const MessageType = Object.freeze({
 
 /** The hard payload limits of protocol/.../MessageType.java: a longer message is a protocol error. */
 const MAX_PAYLOAD = new Map([
-  [0x01, 1024], [0x02, 1024], [0x03, 1024], [0x04, 64], [0x05, 1200], [0x06, 16], [0x07, 512],
+  [0x01, 1200], [0x02, 1024], [0x03, 1024], [0x04, 64], [0x05, 1200], [0x06, 16], [0x07, 512],
   [0x10, 64], [0x11, 8192], [0x12, 512], [0x13, 512], [0x1f, 1200],
 ]);
 
@@ -56,6 +56,10 @@ export const ErrorCode = Object.freeze({
   0xe: 'timeout',
   0xf: 'cancelled',
   0x10: 'upstream lost',
+  0x11: 'a parent must rank below its child',
+  0x12: 'this node is not the tree controller',
+  0x13: 'access token expired',
+  0x14: 'forbidden by the access token\'s scope',
 });
 export const NOT_FOUND = 0x7;
 export const TOO_SLOW = 0xc;
@@ -165,9 +169,10 @@ export function encodeMessage(type, writePayload) {
   return new Writer(payload.length + 16).varint(type).varint(payload.length).bytesOf(payload.finish()).finish();
 }
 
-export function encodeSetup(nodeId, role = 0) {
-  // version | role | node id | rank (a viewer has no place in the relay tree: 0)
-  return encodeMessage(MessageType.SETUP, (w) => w.varint(VERSION).varint(role).string(nodeId).varint(0));
+export function encodeSetup(nodeId, role = 0, token = '') {
+  // version | role | node id | rank (a viewer has no place in the relay tree: 0) | access token ('' for none: the
+  // player puts its token on the CONNECT URL, which the gateway checks before the session exists)
+  return encodeMessage(MessageType.SETUP, (w) => w.varint(VERSION).varint(role).string(nodeId).varint(0).string(token));
 }
 
 /** `start`: null = latest (the newest group's first object), or {group, object}. */
@@ -325,6 +330,87 @@ class PayloadReader {
   }
 }
 
+// ------------------------------------------------------------------------------------------------ access tokens
+
+/** The query parameter of the CONNECT URL that carries the viewer's token (Gateway.TOKEN_PARAMETER). */
+export const TOKEN_PARAMETER = 'token';
+
+/**
+ * The claims of an access token `tc1.<base64url(claims)>.<base64url(signature)>` (protocol/.../AccessToken.java):
+ * `{role: 'viewer'|'relay', expires (epoch s), broadcast, region, id}`, or null when it is not one. The signature is
+ * not checked here (the player has no operator key): this only lets the player say why a relay refused it.
+ */
+export function tokenClaims(token) {
+  if (typeof token !== 'string' || !token.startsWith('tc1.')) return null;
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  try {
+    const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    if (bytes[0] !== 0x01) return null;
+    const r = new PayloadReader(bytes.subarray(1), 'token');
+    const role = r.varint('role');
+    const claims = {
+      role: role === 0 ? 'viewer' : role === 1 ? 'relay' : null,
+      expires: r.varint('expires'),
+      broadcast: r.string('broadcast', 256),
+      region: r.string('region', 64),
+      id: r.string('id', 64),
+    };
+    r.end();
+    return claims.role ? claims : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/**
+ * Why a relay would refuse `token` for `broadcast` at `nowSeconds`, as far as the player can tell without the operator
+ * key (a forged or altered token only the relay can tell): a sentence, or null when it looks fine.
+ */
+export function tokenProblem(token, broadcast, nowSeconds = Date.now() / 1000) {
+  if (!token) return 'no viewer token (this fleet may require one: open the page the operator gave you, with ?token=...)';
+  const claims = tokenClaims(token);
+  if (!claims) return 'the viewer token is not a Treecast token';
+  if (claims.role !== 'viewer') return 'the token is a relay token, not a viewer token';
+  if (nowSeconds >= claims.expires) {
+    return `the viewer token expired at ${new Date(claims.expires * 1000).toLocaleString()}: reload the page for a new one`;
+  }
+  if (claims.broadcast !== broadcast) return `the viewer token is for '${claims.broadcast}', not '${broadcast}'`;
+  return null;
+}
+
+/** `url` with `token` as its token parameter (replacing one it had); `url` unchanged without a token. */
+export function withToken(url, token) {
+  if (!token) return url;
+  const u = new URL(url);
+  u.searchParams.set(TOKEN_PARAMETER, token);
+  return u.toString();
+}
+
+/** The token on `url`, or null. */
+export function tokenOf(url) {
+  try {
+    return new URL(url).searchParams.get(TOKEN_PARAMETER);
+  } catch (_) {
+    return null;
+  }
+}
+
+/** `url` without its token, for showing: a token is a credential. */
+export function withoutToken(url) {
+  if (!url) return url;
+  try {
+    const u = new URL(url);
+    if (!u.searchParams.has(TOKEN_PARAMETER)) return url;
+    u.searchParams.delete(TOKEN_PARAMETER);
+    return u.toString();
+  } catch (_) {
+    return url;
+  }
+}
+
 /** Decodes the payload of a control message into a plain object `{type, name, ...fields}`. */
 export function decodePayload(type, payload) {
   const names = {
@@ -336,7 +422,10 @@ export function decodePayload(type, payload) {
   let m;
   switch (type) {
     case MessageType.SETUP:
-      m = { version: r.varint('version'), role: r.varint('role'), nodeId: r.string('node id', 128) };
+      m = {
+        version: r.varint('version'), role: r.varint('role'), nodeId: r.string('node id', 128), rank: r.varint('rank'),
+        token: r.string('token', 1024),
+      };
       break;
     case MessageType.SETUP_OK:
       m = { version: r.varint('version'), nodeId: r.string('node id', 128) };
@@ -521,6 +610,9 @@ const HEARTBEAT_MS = 2000;
  * Callbacks: `onObject(object, group)` for each object in stream order within a group (groups may interleave,
  * they come on concurrent streams), `onGroupEnd(group, {reset, code})` when a group stream ended (FIN or reset),
  * `onOk({latestGroup})`, `onError({code, reason})` when the subscription was refused or ended.
+ *
+ * With a `verifier` (signature.js), every object's signature is checked before `onObject`, in stream order: one
+ * that fails goes to `onRejected(object, group, reason)` instead and is never handed on.
  */
 export class TreecastSession {
   /** @param {WebTransport} transport */
@@ -532,6 +624,8 @@ export class TreecastSession {
     this.nextId = 0;
     this.bytesReceived = 0;
     this.objectsReceived = 0;
+    this.objectsRejected = 0;
+    this.verifier = null; // an ObjectVerifier, or null: objects are handed on unchecked
     this.groupsReset = 0;
     this.announced = new Map();
     this.onAnnounce = null;
@@ -553,7 +647,7 @@ export class TreecastSession {
    * Opens the WebTransport session and the control stream and completes SETUP. Rejects with an Error whose
    * message is readable by people.
    */
-  static async connect(url, { certificateSha256 = null, nodeId = 'browser', timeoutMs = 10000 } = {}) {
+  static async connect(url, { certificateSha256 = null, nodeId = 'browser', timeoutMs = 10000, verifier = null } = {}) {
     if (typeof WebTransport !== 'function') {
       throw new Error('this browser has no WebTransport (it needs a secure context: https:// or http://localhost)');
     }
@@ -570,6 +664,7 @@ export class TreecastSession {
     // Keep `closed` from becoming an unhandled rejection before the session adopts it.
     transport.closed.catch(() => {});
     const session = new TreecastSession(transport, url);
+    session.verifier = verifier;
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -713,6 +808,20 @@ export class TreecastSession {
             }
           } else if (sub.active) {
             this.objectsReceived++;
+            if (this.verifier) {
+              // Awaited here, so this stream's objects stay in order (the next chunk is read after the check).
+              const why = await this.verifier.check(sub.broadcast, sub.track, group, ev.object);
+              if (why) {
+                this.objectsRejected++;
+                try {
+                  sub.callbacks.onRejected?.(ev.object, group, why);
+                } catch (e) {
+                  console.error('treecast: rejection handler failed', e);
+                }
+                continue;
+              }
+              if (!sub.active) continue;
+            }
             try {
               sub.callbacks.onObject?.(ev.object, group);
             } catch (e) {

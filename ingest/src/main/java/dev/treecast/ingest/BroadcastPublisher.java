@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.treecast.protocol.TrackName;
 import dev.treecast.protocol.data.ObjectFrame;
+import dev.treecast.protocol.data.ObjectSignature;
 import dev.treecast.relay.Origin;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -23,6 +24,9 @@ import io.netty.buffer.Unpooled;
  * process and only go up: an encoder that reconnects, or an ingest that restarts, continues above every group
  * relays may still cache. The catalog track has its own numbering: one group per catalog version.
  *
+ * <p>Every object is signed with the ingest's key ({@link ObjectSignature}), so that relays and players can tell
+ * what the ingest published from what a relay altered.
+ *
  * <p>One source feeds a broadcast at a time ({@link #tryAcquire()}); its calls may come from any single thread.
  */
 public final class BroadcastPublisher {
@@ -34,6 +38,7 @@ public final class BroadcastPublisher {
     private final Clock clock;
     private final ByteBufAllocator alloc;
     private final IngestMetrics metrics;
+    private final ObjectSignature.Signer signer;
     private final AtomicBoolean busy = new AtomicBoolean();
     private final TrackName catalogTrack;
     private final Map<String, TrackState> tracks = new LinkedHashMap<>();
@@ -53,12 +58,14 @@ public final class BroadcastPublisher {
         }
     }
 
-    BroadcastPublisher(String broadcast, Origin origin, Clock clock, ByteBufAllocator alloc, IngestMetrics metrics) {
+    BroadcastPublisher(String broadcast, Origin origin, Clock clock, ByteBufAllocator alloc, IngestMetrics metrics,
+                       ObjectSignature.Signer signer) {
         this.broadcast = broadcast;
         this.origin = origin;
         this.clock = clock;
         this.alloc = alloc;
         this.metrics = metrics;
+        this.signer = signer;
         this.catalogTrack = new TrackName(broadcast, CATALOG);
         origin.declare(catalogTrack);
     }
@@ -116,7 +123,7 @@ public final class BroadcastPublisher {
         long catalogGroup = nextCatalogGroup < 0 ? clock.millis() : nextCatalogGroup;
         nextCatalogGroup = catalogGroup + 1;
         ByteBuf payload = Unpooled.wrappedBuffer(json);
-        origin.publish(catalogTrack, catalogGroup, ObjectFrame.encode(alloc, 0, nowMicros(), null, payload));
+        origin.publish(catalogTrack, catalogGroup, signed(catalogTrack, catalogGroup, 0, payload));
         origin.endGroup(catalogTrack, catalogGroup);
         metrics.catalog();
     }
@@ -148,7 +155,7 @@ public final class BroadcastPublisher {
             state.group = group;
             state.nextObject = 0;
         }
-        ObjectFrame frame = ObjectFrame.encode(alloc, state.nextObject++, nowMicros(), null, payload);
+        ObjectFrame frame = signed(state.name, group, state.nextObject++, payload);
         metrics.object(frame.payloadLength());
         origin.publish(state.name, group, frame);
     }
@@ -180,6 +187,13 @@ public final class BroadcastPublisher {
     /** Whether a group has started since the last {@link #endOfStream()}. */
     public synchronized boolean isStarted() {
         return started;
+    }
+
+    /** One object, signed over its names, numbers and payload ({@link ObjectSignature}); the payload is copied. */
+    private ObjectFrame signed(TrackName track, long groupSequence, long sequence, ByteBuf payload) {
+        long timestamp = nowMicros();
+        byte[] signature = signer.sign(track, groupSequence, sequence, timestamp, payload);
+        return ObjectFrame.encode(alloc, sequence, timestamp, Unpooled.wrappedBuffer(signature), payload);
     }
 
     private long nowMicros() {

@@ -3,6 +3,7 @@ package dev.treecast.ingest;
 import dev.treecast.transport.http.HttpResponses;
 import dev.treecast.transport.http.HttpRoutes;
 import java.net.InetSocketAddress;
+import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ import dev.treecast.ingest.director.Director;
 import dev.treecast.ingest.tree.TreeControllerHost;
 import dev.treecast.tree.TreeController;
 import dev.treecast.protocol.TrackName;
+import dev.treecast.protocol.auth.AccessToken;
+import dev.treecast.protocol.data.ObjectSignature;
 import dev.treecast.relay.Relay;
 import dev.treecast.transport.http.StaticFiles;
 import dev.treecast.transport.Transports;
@@ -66,6 +69,8 @@ public final class Ingest implements AutoCloseable {
     private IngestMetrics metrics;
     private EventLoopGroup httpGroup;
     private Channel http;
+    private KeyPair signingKey;
+    private byte[] publicKey;
 
     public Ingest(IngestConfig config) {
         this(config, new SimpleMeterRegistry(), Clock.systemUTC());
@@ -79,7 +84,9 @@ public final class Ingest implements AutoCloseable {
 
     public Ingest start() throws InterruptedException {
         metrics = new IngestMetrics(registry);
-        root = new Relay(config.root(), registry).start();
+        signingKey = config.signingKey() != null ? config.signingKey() : SigningKeys.generate();
+        publicKey = ObjectSignature.rawPublicKey(signingKey.getPublic());
+        root = new Relay(config.rootConfig(), registry).start();
         InetSocketAddress quic = root.quicAddress();
         String host = config.advertiseHost() != null ? config.advertiseHost()
                 : quic.getAddress().isAnyLocalAddress() ? "127.0.0.1" : quic.getAddress().getHostAddress();
@@ -87,7 +94,7 @@ public final class Ingest implements AutoCloseable {
                 (host.contains(":") ? "[" + host + "]" : host) + ":" + quic.getPort(), config.rootSlots(),
                 Duration.ofSeconds(3), 4, 2);
         tree = new TreeControllerHost(new TreeController(controllerConfig, Duration.ZERO), director,
-                config.viewerCapacity(), System::nanoTime);
+                config.viewerCapacity(), publicKey, System::nanoTime);
         root.call(() -> {
             root.core().controlPlane(tree);
             return null;
@@ -126,7 +133,19 @@ public final class Ingest implements AutoCloseable {
         }
         LOG.info("ingest: HTTP on {} (PUT /ingest/<broadcast>), tree root on quic {}", httpAddress(),
                 root.quicAddress());
+        LOG.info("ingest: signing every object with Ed25519, broadcast key {} ({})", publicKeyBase64(),
+                config.signingKey() != null ? "configured" : "made for this run, not kept");
+        if (config.operatorKey() != null) {
+            LOG.info("ingest: holds the operator key {}: the director hands every viewer a token valid {} (demo mode)",
+                    operatorKeyBase64(), DIRECTOR_TOKEN_TTL);
+        }
         return this;
+    }
+
+    /** The operator's public key (base64 of its 32 raw bytes) when this ingest holds the operator key, else null. */
+    public String operatorKeyBase64() {
+        return config.operatorKey() == null ? null : java.util.Base64.getEncoder().encodeToString(
+                ObjectSignature.rawPublicKey(config.operatorKey().getPublic()));
     }
 
     /** {@code GET /api/director?broadcast=B[&region=R]}: where a new viewer should go. */
@@ -137,13 +156,45 @@ public final class Ingest implements AutoCloseable {
         }
         String region = single(query, "region");
         FullHttpResponse response = director.choose(broadcast, region)
-                .map(answer -> HttpResponses.json(HttpResponseStatus.OK, toJson(Director.json(broadcast, answer))))
+                .map(answer -> HttpResponses.json(HttpResponseStatus.OK, toJson(directorJson(broadcast, answer))))
                 .orElseGet(() -> HttpResponses.json(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         toJson(Map.of("broadcast", broadcast, "error", director.size() == 0
                                 ? "no relay serves viewers yet" : "every relay is full"))));
         response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
         return response;
     }
+
+    /**
+     * The director's answer plus the key the player verifies objects with, and, when this ingest holds the operator
+     * key (demo mode), a fresh viewer token for the broadcast: in {@code token}, and on every URL
+     * ({@code ?token=...}), so that a client that only follows the URL presents it too.
+     */
+    private Map<String, Object> directorJson(String broadcast, Director.Answer answer) {
+        String token = null;
+        if (config.operatorKey() != null) {
+            long expires = clock.millis() / 1000 + DIRECTOR_TOKEN_TTL.toSeconds();
+            token = AccessToken.viewer(broadcast, null, expires, "director")
+                    .sign(config.operatorKey().getPrivate());
+            String query = "?" + dev.treecast.gateway.Gateway.TOKEN_PARAMETER + "=" + token;
+            List<Director.Offer> alternates = new ArrayList<>();
+            answer.alternates().forEach(o -> alternates.add(withQuery(o, query)));
+            answer = new Director.Answer(withQuery(answer.edge(), query), alternates);
+        }
+        Map<String, Object> json = new java.util.LinkedHashMap<>(Director.json(broadcast, answer));
+        json.put("broadcastKey", publicKeyBase64());
+        if (token != null) {
+            json.put("token", token);
+        }
+        return json;
+    }
+
+    private static Director.Offer withQuery(Director.Offer offer, String query) {
+        return new Director.Offer(offer.node(), offer.url() + query, offer.certificateSha256(), offer.region(),
+                offer.viewers(), offer.capacity());
+    }
+
+    /** How long a viewer token from the director is valid: it is checked when a session starts, not after. */
+    public static final Duration DIRECTOR_TOKEN_TTL = Duration.ofHours(1);
 
     private static String single(QueryStringDecoder query, String name) {
         List<String> values = query.parameters().get(name);
@@ -172,7 +223,19 @@ public final class Ingest implements AutoCloseable {
 
     /** The publisher of {@code name}, created on first use (its catalog track exists from then on). */
     public BroadcastPublisher broadcast(String name) {
-        return broadcasts.computeIfAbsent(name, n -> new BroadcastPublisher(n, root.origin(), clock, alloc, metrics));
+        // One signer per publisher: a publisher's calls come from one source thread at a time.
+        return broadcasts.computeIfAbsent(name, n -> new BroadcastPublisher(n, root.origin(), clock, alloc, metrics,
+                new ObjectSignature.Signer(signingKey.getPrivate())));
+    }
+
+    /** The raw Ed25519 public key every object is signed with (a copy): relays and players verify with it. */
+    public byte[] publicKey() {
+        return publicKey.clone();
+    }
+
+    /** {@link #publicKey()} as base64, as printed, given to {@code --broadcast-key} and served to players. */
+    public String publicKeyBase64() {
+        return java.util.Base64.getEncoder().encodeToString(publicKey);
     }
 
     CmafPackager newPackager(BroadcastPublisher publisher) {
@@ -263,7 +326,7 @@ public final class Ingest implements AutoCloseable {
     public void restartController() {
         root.call(() -> {
             TreeControllerHost fresh = new TreeControllerHost(new TreeController(controllerConfig), director,
-                    config.viewerCapacity(), System::nanoTime);
+                    config.viewerCapacity(), publicKey, System::nanoTime);
             root.core().controlPlane(fresh);
             for (dev.treecast.relay.core.DownstreamSession s : List.copyOf(root.core().sessions())) {
                 if (s.isControllerSession()) {

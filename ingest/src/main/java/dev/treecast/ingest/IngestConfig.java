@@ -1,6 +1,7 @@
 package dev.treecast.ingest;
 
 import java.net.InetSocketAddress;
+import java.security.KeyPair;
 
 import dev.treecast.media.BoxReader;
 import dev.treecast.relay.RelayConfig;
@@ -13,9 +14,17 @@ import dev.treecast.relay.RelayConfig;
  * @param viewerCapacity browser viewers the director sends to one relay at most
  * @param advertiseHost  host relays use to reach the root (null: the QUIC bind address, or 127.0.0.1 when that
  *                       is the wildcard)
+ * @param signingKey     the Ed25519 key every object is signed with (null: one is made for this run; see
+ *                       {@link SigningKeys} to keep one in a file)
+ * @param operatorKey    the operator's Ed25519 key pair (null: none). With it the root relay checks every session
+ *                       against the operator's public key (relays need a relay token to join or attach, viewers a
+ *                       viewer token unless the root's {@link RelayConfig.Access} says viewers are open), and the
+ *                       director hands each viewer a fresh viewer token: demo mode, since anyone who asks the
+ *                       director gets one. To check tokens without minting them, give the root relay the public key
+ *                       alone ({@link RelayConfig.Access#enforcing}).
  */
 public record IngestConfig(RelayConfig root, InetSocketAddress http, int maxBoxSize, int rootSlots,
-                           int viewerCapacity, String advertiseHost) {
+                           int viewerCapacity, String advertiseHost, KeyPair signingKey, KeyPair operatorKey) {
     public IngestConfig {
         if (!root.isRoot()) {
             throw new IllegalArgumentException("the ingest is the root of the tree: it has no parent");
@@ -24,10 +33,33 @@ public record IngestConfig(RelayConfig root, InetSocketAddress http, int maxBoxS
             throw new IllegalArgumentException("rootSlots must be >= 1 and viewerCapacity >= 0: " + rootSlots + ", "
                     + viewerCapacity);
         }
+        if (signingKey != null) {
+            dev.treecast.protocol.data.ObjectSignature.rawPublicKey(signingKey.getPublic()); // Ed25519 or refused
+        }
+        if (operatorKey != null) {
+            byte[] raw = dev.treecast.protocol.data.ObjectSignature.rawPublicKey(operatorKey.getPublic());
+            byte[] configured = root.access().operatorKey();
+            if (configured != null && !java.util.Arrays.equals(configured, raw)) {
+                throw new IllegalArgumentException("the root relay checks tokens against another operator key than"
+                        + " the one the director signs with");
+            }
+        }
+    }
+
+    /** With a signing key, without an operator key. */
+    public IngestConfig(RelayConfig root, InetSocketAddress http, int maxBoxSize, int rootSlots, int viewerCapacity,
+                        String advertiseHost, KeyPair signingKey) {
+        this(root, http, maxBoxSize, rootSlots, viewerCapacity, advertiseHost, signingKey, null);
+    }
+
+    /** With a signing key made for this run. */
+    public IngestConfig(RelayConfig root, InetSocketAddress http, int maxBoxSize, int rootSlots, int viewerCapacity,
+                        String advertiseHost) {
+        this(root, http, maxBoxSize, rootSlots, viewerCapacity, advertiseHost, null);
     }
 
     public IngestConfig(RelayConfig root, InetSocketAddress http, int maxBoxSize) {
-        this(root, http, maxBoxSize, DEFAULT_ROOT_SLOTS, DEFAULT_VIEWER_CAPACITY, null);
+        this(root, http, maxBoxSize, DEFAULT_ROOT_SLOTS, DEFAULT_VIEWER_CAPACITY, null, null, null);
     }
 
     public static final int DEFAULT_ROOT_SLOTS = 4;
@@ -40,6 +72,25 @@ public record IngestConfig(RelayConfig root, InetSocketAddress http, int maxBoxS
     }
 
     public IngestConfig withRootSlots(int slots) {
-        return new IngestConfig(root, http, maxBoxSize, slots, viewerCapacity, advertiseHost);
+        return new IngestConfig(root, http, maxBoxSize, slots, viewerCapacity, advertiseHost, signingKey,
+                operatorKey);
+    }
+
+    public IngestConfig withSigningKey(KeyPair key) {
+        return new IngestConfig(root, http, maxBoxSize, rootSlots, viewerCapacity, advertiseHost, key, operatorKey);
+    }
+
+    /** With the operator's key pair: tokens checked at the root, and handed out by the director (demo mode). */
+    public IngestConfig withOperatorKey(KeyPair key) {
+        return new IngestConfig(root, http, maxBoxSize, rootSlots, viewerCapacity, advertiseHost, signingKey, key);
+    }
+
+    /** The root relay's configuration as it runs: with the operator key's public half when there is one. */
+    public RelayConfig rootConfig() {
+        if (operatorKey == null || root.access().isEnforcing()) {
+            return root;
+        }
+        return root.withAccess(root.access().withOperatorKey(
+                dev.treecast.protocol.data.ObjectSignature.rawPublicKey(operatorKey.getPublic())));
     }
 }

@@ -5,10 +5,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.treecast.loadtest.bench.CapacityBenchmark;
+import dev.treecast.loadtest.bench.CapacityBenchmark;
 import dev.treecast.loadtest.bench.EdgeBenchmark;
 import dev.treecast.loadtest.bench.HopLatencyBenchmark;
+import dev.treecast.loadtest.bench.HopLatencyBenchmark;
 import dev.treecast.loadtest.bench.RepairBenchmark;
+import dev.treecast.loadtest.bench.SignatureBenchmark;
 import dev.treecast.loadtest.bench.ThroughputBenchmark;
+import dev.treecast.loadtest.model.ViewerTransport;
 import dev.treecast.loadtest.model.ViewerTransport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +20,7 @@ import picocli.CommandLine.Parameters;
 
 /** Benchmarks, run on purpose (they print figures; they do not pass or fail). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Runs a benchmark and prints its figures. Available: throughput, edge, repair, capacity, hops.")
+        description = "Runs a benchmark and prints its figures. Available: throughput, edge, repair, signature, capacity, hops.")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = {
             "throughput: relay forwarding vs a direct QUIC connection, 1 and 10 subscribers (~1 min).",
@@ -32,7 +36,9 @@ final class BenchCommand implements Callable<Integer> {
                     + " default 3000) over --seconds S (default 240), --transports quic|webtransport (~5 min).",
             "hops: the latency each relay level adds in a 3-level chain built by the controller, one observer per"
                     + " level on one thread: p50/p99/max per hop (--seconds, default 30; --viewers N load viewers on"
-                    + " the last relay, one value)."})
+                    + " the last relay, one value).",
+            "signature: what signing an object costs the ingest and verifying it costs a relay (Ed25519 + SHA-256),"
+                    + " per payload size, on one thread (~1 min with the defaults: --warmup 2 --seconds 3)."})
     String name;
 
     @Option(names = "--kills", paramLabel = "N", defaultValue = "50",
@@ -90,6 +96,8 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 new EdgeBenchmark(settings, System.out).run();
             }
+            case "signature" -> new SignatureBenchmark(Duration.ofSeconds(warmup == null ? 2 : warmup),
+                    Duration.ofSeconds(seconds == null ? 3 : seconds), System.out).run();
             case "repair" -> {
                 if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
                     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -109,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
                         viewers.size() == 1 ? viewers.get(0) : 0, 2_500_000, System.out).run();
             }
             default -> {
-                System.err.println("unknown benchmark '" + name + "'; available: throughput, edge, repair, capacity, hops");
+                System.err.println("unknown benchmark '" + name + "'; available: throughput, edge, repair, signature, capacity, hops");
                 return 2;
             }
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.treecast.gateway.Gateway;
 import dev.treecast.ingest.Ingest;
+import dev.treecast.ingest.SigningKeys;
 import dev.treecast.loadtest.engine.LocalCluster;
 import dev.treecast.loadtest.model.RelaySelector;
 import dev.treecast.loadtest.viewer.NativeViewer;
@@ -65,9 +66,11 @@ final class Demo implements AutoCloseable {
 
     private void startAll() throws Exception {
         try {
+            // Access control on, with an operator key made for this run: relays join with a relay token, the
+            // director hands each browser a viewer token (the built-in treecast/1 viewers come without one).
             cluster = LocalCluster.start(new LocalCluster.Options(options.levels(), options.broadcast(), null,
                     options.bind(), options.advertise(), options.httpPort(), options.quicPort(),
-                    options.viewerCapacity()), System.nanoTime());
+                    options.viewerCapacity()), System.nanoTime(), SigningKeys.generate());
         } catch (Exception e) {
             throw DemoCommand.portInUse(e, "--http-port " + options.httpPort() + " / --quic-port "
                     + options.quicPort());
@@ -75,6 +78,8 @@ final class Demo implements AutoCloseable {
         Ingest ingest = cluster.ingest();
         out.printf("ingest      QUIC %s   HTTP %s   playing the built-in clip as '%s', tree controller%n",
                 ingest.quicAddress(), cluster.httpBase(), options.broadcast());
+        out.printf("access      operator key %s (made for this run): relays join with a relay token; the director"
+                + " hands each browser a viewer token%n", ingest.operatorKeyBase64());
         for (LocalCluster.Member m : cluster.members()) {
             out.printf("%-11s QUIC %s   placed under %s%s%n", m.nodeId(), m.relay().quicAddress(),
                     m.relay().parentId(), m.gateway() == null ? ""

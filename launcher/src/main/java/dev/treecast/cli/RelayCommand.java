@@ -89,11 +89,66 @@ final class RelayCommand implements Callable<Integer> {
     @Option(names = "--node-id", description = "Name in logs and metrics (default: relay-<host>-<port>).")
     String nodeId;
 
+    @Option(names = "--broadcast-key", paramLabel = "BASE64", converter = Converters.BroadcastKey.class,
+            description = "The ingest's public key (it prints it at start), to verify object signatures. With --join"
+                    + " the tree controller sends it; with --parent this relay cannot verify without it.")
+    Converters.PublicKey broadcastKey;
+
+    @Option(names = "--verify", paramLabel = "WHEN", defaultValue = "edge",
+            converter = VerifyConverter.class,
+            description = "When to check every object's signature before caching and forwarding it: edge (when this"
+                    + " relay serves browsers, i.e. --webtransport-port is not 0), always, never"
+                    + " (default: ${DEFAULT-VALUE}).")
+    RelayConfig.Verify verify;
+
+    @Option(names = "--max-sessions", defaultValue = "10000", paramLabel = "N",
+            description = "Sessions served at once on the QUIC port, and WebTransport sessions on the gateway; more"
+                    + " are refused with LIMIT_EXCEEDED / 503 (default: ${DEFAULT-VALUE}). See README \"Limits\".")
+    int maxSessions;
+
+    @Option(names = "--handshake-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "A connection that has not sent SETUP this long after its first packet is closed with"
+                    + " TIMEOUT (default: ${DEFAULT-VALUE}).")
+    int handshakeTimeoutSeconds;
+
+    @Option(names = "--operator-key", paramLabel = "BASE64", converter = Converters.OperatorKey.class,
+            description = "The operator's public key ('treecast token --new-operator-key' prints it): turns access"
+                    + " control on. Child relays then need a relay token, viewers a viewer token for their broadcast."
+                    + " Without it the fleet is open: anyone may attach and watch.")
+    Converters.PublicKey operatorKey;
+
+    @Option(names = "--fleet-token", paramLabel = "TOKEN",
+            description = "This relay's relay token ('treecast token --relay'), presented to its parents and to the"
+                    + " tree controller; needed when they check tokens.")
+    String fleetToken;
+
+    @Option(names = "--open-viewers",
+            description = "With --operator-key: let viewers without a token watch (a token they present is still"
+                    + " checked); relays still need theirs.")
+    boolean openViewers;
+
+    /** {@code edge}, {@code always}, {@code never}, in any case. */
+    static final class VerifyConverter implements picocli.CommandLine.ITypeConverter<RelayConfig.Verify> {
+        @Override
+        public RelayConfig.Verify convert(String value) {
+            try {
+                return RelayConfig.Verify.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected edge, always or never, got '"
+                        + value + "'");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         String id = nodeId != null ? nodeId
                 : "relay-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port;
-        RelayConfig.Builder config = RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(bind, port));
+        RelayConfig.Builder config = RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(bind, port))
+                .broadcastKey(Converters.PublicKey.raw(broadcastKey)).verify(verify)
+                .access(new RelayConfig.Access(Converters.PublicKey.raw(operatorKey), !openViewers, fleetToken))
+                .limits(dev.treecast.relay.core.Limits.DEFAULT.withMaxSessions(maxSessions)
+                        .withHandshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds)));
         if (upstream.join != null) {
             config.tree(RelayConfig.Tree.join(upstream.join, region, slots()).advertise(advertise));
         } else {
@@ -113,7 +168,9 @@ final class RelayCommand implements Callable<Integer> {
             if (webTransportPort > 0) {
                 Gateway gateway = new Gateway(relay, GatewayConfig.builder()
                         .webTransportBind(new InetSocketAddress(bind, webTransportPort))
-                        .httpBind(new InetSocketAddress(bind, httpPort)).advertisedHost(advertise).build()).start();
+                        .httpBind(new InetSocketAddress(bind, httpPort)).advertisedHost(advertise)
+                        .maxSessions(maxSessions)
+                        .handshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds)).build()).start();
                 running.add(0, gateway);
                 relay.edge(gateway.webTransportUrl(""), relay.certificates().sha256Hex());
                 System.out.printf("browsers: WebTransport %s, player http://%s:%d/watch/<broadcast>,"

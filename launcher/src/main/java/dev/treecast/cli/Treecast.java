@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Live video from one ingest to a very large audience through a self-building tree of QUIC"
                 + " relays.",
         subcommands = {DemoCommand.class, IngestCommand.class, RelayCommand.class, SimulateCommand.class, BenchCommand.class,
-                LoadtestCommand.class,
+                LoadtestCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Treecast {
     public static void main(String[] args) {

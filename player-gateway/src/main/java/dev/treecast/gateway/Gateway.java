@@ -21,7 +21,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * The WebTransport edge of a relay: browsers (and other WebTransport clients) open a session to
  * {@code https://host:port/watch/<broadcast>} and speak {@code treecast/1} inside it, served by the relay's own
  * core on the relay's own event loop, so one cached buffer fans out to child relays and viewers alike. An HTTP
- * port serves {@code /certificate.sha256}, {@code /api/edge} and the player page.
+ * port serves {@code /certificate.sha256}, {@code /api/edge} (with the broadcast key the player verifies objects
+ * with) and the player page.
  *
  * <p>Embeddable: {@code new Gateway(relay, config).start()}, then {@link #close()} before the relay is closed.
  */
@@ -32,16 +33,25 @@ public final class Gateway implements AutoCloseable {
     /** The HTTP paths answered with CORS headers. */
     public static final String CERTIFICATE_PATH = "/certificate.sha256";
     public static final String EDGE_PATH = "/api/edge";
+    /**
+     * The query parameter of the CONNECT URL that carries a viewer's access token,
+     * {@code https://host:port/watch/<broadcast>?token=tc1....}: checked before the session exists (see
+     * {@link dev.treecast.relay.core.Admission}); a refused CONNECT is answered 401 (no valid token) or 403 (expired,
+     * or not for this broadcast or region).
+     */
+    public static final String TOKEN_PARAMETER = "token";
+    /** Response header of a CONNECT refused for its token: the {@code treecast/1} error code (decimal). */
+    public static final String REFUSAL_CODE_HEADER = "treecast-error";
+    /** Response header of a CONNECT refused for its token: why, in words. */
+    public static final String REFUSAL_REASON_HEADER = "treecast-reason";
 
     /**
-     * Viewers only send control messages and capsules: small windows suffice. Unidirectional streams: the
-     * viewer's HTTP/3 control and QPACK streams (RFC 9114 §6.2), plus room for ones we refuse.
+     * Viewers only send control messages and capsules: small windows suffice. How many streams they may open is
+     * {@link GatewayConfig#maxStreamsBidi()} and {@link GatewayConfig#maxStreamsUni()}.
      */
     private static final long VIEWER_MAX_DATA = 1L << 20;
     private static final long VIEWER_MAX_STREAM_DATA_UNI = 64L << 10;
     private static final long VIEWER_MAX_STREAM_DATA_BIDI = 256L << 10;
-    private static final long VIEWER_MAX_STREAMS_UNI = 16;
-    private static final long VIEWER_MAX_STREAMS_BIDI = 16;
 
     private final Relay relay;
     private final GatewayConfig config;
@@ -62,9 +72,11 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("start the relay before its gateway");
         }
         metrics = new GatewayMetrics(relay.registry(), relay.nodeId());
-        acceptor = new WebTransportAcceptor(relay.core(), metrics, config.maxSessions());
+        // The relay now serves viewers: by default it checks every object's signature before they see it.
+        relay.servesViewers();
+        acceptor = new WebTransportAcceptor(relay.core(), metrics, config.maxSessions(), config.handshakeTimeout());
         QuicSettings quic = new QuicSettings(config.idleTimeout(), VIEWER_MAX_DATA, VIEWER_MAX_STREAM_DATA_UNI,
-                VIEWER_MAX_STREAM_DATA_BIDI, VIEWER_MAX_STREAMS_UNI, VIEWER_MAX_STREAMS_BIDI);
+                VIEWER_MAX_STREAM_DATA_BIDI, config.maxStreamsUni(), config.maxStreamsBidi());
         try {
             webTransport = QuicServer.bind(relay.eventLoop(), config.webTransportBind(), relay.certificates(), quic,
                     acceptor.connectionHandler(), acceptor.streamHandler(), ALPN_H3);
@@ -83,9 +95,12 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
+    /** {@code broadcastKey}: what the player verifies objects with (base64, 32 bytes; null if the relay has none). */
     private String edgeJson(String hash) {
+        String key = relay.broadcastKey();
         return "{\"node\":" + Json.string(relay.nodeId()) + ",\"webtransport\":" + Json.string(webTransportUrl(""))
-                + ",\"certificateSha256\":" + Json.string(hash) + "}";
+                + ",\"certificateSha256\":" + Json.string(hash)
+                + ",\"broadcastKey\":" + (key.isEmpty() ? "null" : Json.string(key)) + "}";
     }
 
     /** The bound UDP address of the WebTransport server. */

@@ -12,12 +12,23 @@ import java.time.Duration;
  *                         player page
  * @param idleTimeout      QUIC idle timeout of viewer connections: how long a viewer that vanished without a word
  *                         holds its subscriptions
- * @param maxSessions      WebTransport sessions served at once; more are refused with 503
+ * @param maxSessions      WebTransport sessions served at once: a CONNECT beyond it is answered 503. Connections
+ *                         (with a session or still setting one up) are held to twice as many, so that a full
+ *                         gateway still answers 503 rather than dropping connections: one beyond is closed with
+ *                         H3_EXCESSIVE_LOAD when its TLS handshake completes. Limit {@code sessions}, both.
+ * @param handshakeTimeout from a connection's first packet to its session's SETUP (TLS, HTTP/3 SETTINGS, CONNECT,
+ *                         control stream, SETUP); a connection not set up by then is closed with TIMEOUT; limit
+ *                         {@code handshake-timeout}
+ * @param maxStreamsBidi   bidirectional streams a viewer may open (QUIC transport parameter): the CONNECT stream
+ *                         and the control stream, plus room for a refused extra one
+ * @param maxStreamsUni    unidirectional streams a viewer may open: HTTP/3 control, QPACK encoder and decoder
+ *                         (RFC 9114 §6.2), plus room for ones we refuse
  * @param advertisedHost   host name or address put in the WebTransport URL handed to players; null: the bind
  *                         address, or 127.0.0.1 when bound to the wildcard
  */
 public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddress httpBind, Duration idleTimeout,
-                            int maxSessions, String advertisedHost) {
+                            int maxSessions, String advertisedHost, Duration handshakeTimeout,
+                            int maxStreamsBidi, int maxStreamsUni) {
     /** The port a deployed gateway serves WebTransport on. */
     public static final int DEFAULT_WEBTRANSPORT_PORT = 4443;
     /** The port a deployed gateway serves HTTP on. */
@@ -35,6 +46,13 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
         }
         if (advertisedHost != null && advertisedHost.isBlank()) {
             throw new IllegalArgumentException("advertised host must not be blank");
+        }
+        if (handshakeTimeout == null || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+            throw new IllegalArgumentException("handshake timeout must be positive: " + handshakeTimeout);
+        }
+        if (maxStreamsBidi < 2 || maxStreamsUni < 3) {
+            throw new IllegalArgumentException("a WebTransport viewer needs 2 bidirectional and 3 unidirectional"
+                    + " streams: " + maxStreamsBidi + ", " + maxStreamsUni);
         }
     }
 
@@ -54,13 +72,21 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
         return new Builder();
     }
 
-    /** Defaults: loopback, free ports, 10 s idle timeout, 10 000 sessions. */
+    /**
+     * Defaults: loopback, free ports, 10 s idle timeout (a vanished viewer's subscriptions go within seconds; live
+     * viewers heartbeat every 2 s), 10 000 sessions (about what one relay thread serves), 10 s to set a session up
+     * (what a client waits itself; see {@code Limits.DEFAULT}), 4 bidirectional and 8 unidirectional streams (a
+     * viewer uses 2 and 3).
+     */
     public static final class Builder {
         private InetSocketAddress webTransportBind = new InetSocketAddress("127.0.0.1", 0);
         private InetSocketAddress httpBind = new InetSocketAddress("127.0.0.1", 0);
         private Duration idleTimeout = Duration.ofSeconds(10);
         private int maxSessions = 10_000;
         private String advertisedHost;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private int maxStreamsBidi = 4;
+        private int maxStreamsUni = 8;
 
         public Builder webTransportBind(InetSocketAddress value) {
             webTransportBind = value;
@@ -82,6 +108,18 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
             return this;
         }
 
+        public Builder handshakeTimeout(Duration value) {
+            handshakeTimeout = value;
+            return this;
+        }
+
+        /** Streams a viewer may open: bidirectional, unidirectional (QUIC transport parameters). */
+        public Builder maxStreams(int bidi, int uni) {
+            maxStreamsBidi = bidi;
+            maxStreamsUni = uni;
+            return this;
+        }
+
         public Builder advertisedHost(String value) {
             advertisedHost = value;
             return this;
@@ -95,7 +133,8 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
         }
 
         public GatewayConfig build() {
-            return new GatewayConfig(webTransportBind, httpBind, idleTimeout, maxSessions, advertisedHost);
+            return new GatewayConfig(webTransportBind, httpBind, idleTimeout, maxSessions, advertisedHost,
+                    handshakeTimeout, maxStreamsBidi, maxStreamsUni);
         }
     }
 }

@@ -27,6 +27,10 @@ public final class GatewayMetrics {
         CONNECTION_CLOSED("connection-closed"),
         /** The viewer reset the CONNECT stream. */
         RESET("reset"),
+        /** The viewer hit a limit: no session set up in time, or too many control messages left unread. */
+        LIMIT("limit"),
+        /** The viewer's access token was refused (in SETUP; one refused on the CONNECT never opens a session). */
+        UNAUTHORIZED("unauthorized"),
         /** The gateway or its relay is shutting down. */
         SHUTDOWN("shutdown"),
         /** A failure on our side. */
@@ -46,12 +50,16 @@ public final class GatewayMetrics {
     private final MeterRegistry registry;
     private final Tags tags;
     private volatile int sessions;
+    private volatile int connections;
     private long opened;
     private long groupStreams;
+    private long http3Errors;
     private final Map<CloseReason, Counter> closed = new ConcurrentHashMap<>();
     private final Map<ErrorCode, Counter> protocolErrors = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> connectRefused = new ConcurrentHashMap<>();
     private final Map<String, Counter> streamsRefused = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limits = new ConcurrentHashMap<>();
+    private final Map<String, Counter> authRefused = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
@@ -62,6 +70,11 @@ public final class GatewayMetrics {
                 .description("WebTransport sessions accepted").register(registry);
         FunctionCounter.builder("treecast.gateway.group.streams", this, m -> m.groupStreams).tags(tags)
                 .description("group streams opened to viewers").register(registry);
+        FunctionCounter.builder("treecast.gateway.http3.errors", this, m -> m.http3Errors).tags(tags)
+                .description("connections HTTP/3 closed for the viewer's error before it had a session (malformed"
+                        + " frames, a broken control or QPACK stream)").register(registry);
+        Gauge.builder("treecast.gateway.connections", this, m -> m.connections).tags(tags)
+                .description("QUIC connections on the WebTransport port, with a session or not yet").register(registry);
     }
 
     public void sessionOpened() {
@@ -90,6 +103,66 @@ public final class GatewayMetrics {
     public void streamRefused(String kind) {
         streamsRefused.computeIfAbsent(kind, k -> Counter.builder("treecast.gateway.streams.refused").tags(tags)
                 .tag("kind", k).description("peer-opened streams we stopped").register(registry)).increment();
+    }
+
+    /** A viewer hit a limit of the gateway ({@code sessions}, {@code handshake-timeout}, {@code idle-timeout}). */
+    public void limitHit(String limit) {
+        limits.computeIfAbsent(limit, l -> Counter.builder("treecast.gateway.limits.hit").tags(tags)
+                .tag("limit", l).description("viewers that hit a limit of the gateway, by limit").register(registry))
+                .increment();
+    }
+
+    /**
+     * A CONNECT was refused for its access token (401 or 403); {@code reason} is an
+     * {@link dev.treecast.protocol.auth.AccessToken.Failure#tag()}. Refusals later in a session (a token in SETUP, a
+     * SUBSCRIBE to another broadcast) are the relay's: {@code treecast.relay.auth.refused}.
+     */
+    public void authRefused(String reason) {
+        authRefused.computeIfAbsent(reason, r -> Counter.builder("treecast.gateway.auth.refused").tags(tags)
+                .tag("reason", r).description("WebTransport CONNECTs refused for their access token, by why")
+                .register(registry)).increment();
+    }
+
+    public long authRefusals(String reason) {
+        Counter c = authRefused.get(reason);
+        return c == null ? 0 : (long) c.count();
+    }
+
+    public long limitsHit(String limit) {
+        Counter c = limits.get(limit);
+        return c == null ? 0 : (long) c.count();
+    }
+
+    /** Every limit hit so far, by name. */
+    public Map<String, Long> limitsHit() {
+        Map<String, Long> hits = new java.util.TreeMap<>();
+        limits.forEach((name, c) -> hits.put(name, (long) c.count()));
+        return hits;
+    }
+
+    /** Protocol errors counted so far, by code. */
+    public Map<ErrorCode, Long> protocolErrors() {
+        Map<ErrorCode, Long> errors = new java.util.EnumMap<>(ErrorCode.class);
+        protocolErrors.forEach((code, c) -> errors.put(code, (long) c.count()));
+        return errors;
+    }
+
+    public void connections(int count) {
+        connections = count;
+    }
+
+    /** QUIC connections open on the WebTransport port now. */
+    public int connections() {
+        return connections;
+    }
+
+    /** HTTP/3 closed a connection for the viewer's error before it had a session. */
+    public void http3Error() {
+        http3Errors++;
+    }
+
+    public long http3Errors() {
+        return http3Errors;
     }
 
     public void groupStreamOpened() {

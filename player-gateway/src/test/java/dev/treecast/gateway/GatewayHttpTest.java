@@ -25,10 +25,13 @@ class GatewayHttpTest {
     private static Relay relay;
     private static Gateway gateway;
     private static HttpClient http;
+    /** A broadcast key: the RFC 8032 test 1 public key. */
+    private static final String KEY = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
 
     @BeforeAll
     static void start() throws Exception {
-        relay = new Relay(RelayConfig.builder().nodeId("edge-1").build()).start();
+        relay = new Relay(RelayConfig.builder().nodeId("edge-1")
+                .broadcastKey(java.util.Base64.getDecoder().decode(KEY)).build()).start();
         gateway = new Gateway(relay, GatewayConfig.builder().build()).start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -58,14 +61,14 @@ class GatewayHttpTest {
     }
 
     @Test
-    void theEdgeDescriptionNamesTheNodeTheWebTransportUrlAndTheCertificateWithCors() throws Exception {
+    void theEdgeDescriptionNamesTheNodeTheWebTransportUrlTheCertificateAndTheBroadcastKeyWithCors() throws Exception {
         HttpResponse<String> response = get("/api/edge");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(response.headers().firstValue("access-control-allow-origin")).hasValue("*");
         assertThat(response.body()).isEqualTo("{\"node\":\"edge-1\",\"webtransport\":\"https://127.0.0.1:"
                 + gateway.webTransportAddress().getPort() + "/watch/\",\"certificateSha256\":\""
-                + relay.certificates().sha256Hex() + "\"}");
+                + relay.certificates().sha256Hex() + "\",\"broadcastKey\":\"" + KEY + "\"}");
         assertThat(gateway.webTransportUrl("live/final"))
                 .isEqualTo("https://127.0.0.1:" + gateway.webTransportAddress().getPort() + "/watch/live/final");
     }

@@ -11,14 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The player page's own treecast/1 codec ({@code treecast.js}) against bytes produced by the Java codecs:
- * {@code node --test} in {@code src/test/js}. Needs node (skipped without it, a failure where a browser is
- * required, as in CI).
+ * The player page's own treecast/1 codec ({@code treecast.js}) and signature check ({@code signature.js}) against
+ * bytes and signatures produced by the Java side: {@code node --test} in {@code src/test/js}. Needs node (skipped
+ * without it, a failure where a browser is required, as in CI).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PlayerCodecJsTest {
     @Test
-    void thePagesCodecReadsAndWritesTheSameBytesAsTheJavaCodecs() throws Exception {
+    void thePagesCodecAndSignatureCheckAgreeWithTheJavaSideByteForByte() throws Exception {
         Process probe;
         try {
             probe = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
@@ -33,7 +33,7 @@ class PlayerCodecJsTest {
         } else {
             Assumptions.assumeTrue(node, "node is not installed");
         }
-        Process tests = new ProcessBuilder("node", "--test", "treecast.test.mjs")
+        Process tests = new ProcessBuilder("node", "--test", "treecast.test.mjs", "signature.test.mjs")
                 .directory(Path.of("src", "test", "js").toFile()).redirectErrorStream(true).start();
         String output = new String(tests.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(tests.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -15,6 +15,10 @@ public enum ErrorCode {
     NOT_FOUND(0x7, "track not found"),
     DUPLICATE_SUBSCRIPTION(0x8, "duplicate subscription id"),
     LIMIT_EXCEEDED(0x9, "limit exceeded"),
+    /**
+     * No valid access token: none where one is required, not a token, or its signature does not hold (see
+     * {@link dev.treecast.protocol.auth.AccessToken}). The peer needs a (valid) token.
+     */
     UNAUTHORIZED(0xA, "unauthorized"),
     GOING_AWAY(0xB, "going away"),
     /** A group stream was reset because the subscriber fell further behind than its latency budget. */
@@ -32,6 +36,13 @@ public enum ErrorCode {
     RANK_REFUSED(0x11, "a parent must rank below its child"),
     /** A tree message ({@code JOIN}, {@code REPORT}, ...) reached a node that is not the tree controller. */
     NOT_CONTROLLER(0x12, "this node is not the tree controller"),
+    /** A genuine access token that has expired: the peer needs a fresh one. */
+    TOKEN_EXPIRED(0x13, "access token expired"),
+    /**
+     * A genuine, unexpired access token that does not admit to this: a viewer token for another broadcast or region,
+     * a viewer token where a relay token is needed. Another try with the same token does not help.
+     */
+    FORBIDDEN(0x14, "forbidden by the access token's scope"),
     /** A code this build does not know; kept so that a newer peer's codes do not break decoding. */
     UNKNOWN(0xFF, "unknown error code");
 

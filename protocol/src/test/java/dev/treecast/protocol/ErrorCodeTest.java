@@ -37,6 +37,8 @@ class ErrorCodeTest {
         expected.put(ErrorCode.UPSTREAM_LOST, 0x10);
         expected.put(ErrorCode.RANK_REFUSED, 0x11);
         expected.put(ErrorCode.NOT_CONTROLLER, 0x12);
+        expected.put(ErrorCode.TOKEN_EXPIRED, 0x13);
+        expected.put(ErrorCode.FORBIDDEN, 0x14);
         expected.put(ErrorCode.UNKNOWN, 0xFF);
         assertThat(ErrorCode.values()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         expected.forEach((code, wire) -> assertThat(code.code()).as(code.name()).isEqualTo(wire));
@@ -57,7 +59,7 @@ class ErrorCodeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0x13, 0x14, 0x1f, 0x7f, 0xfe, 0x100, 0x4000, Integer.MAX_VALUE, 1L << 40, (1L << 62) - 1, -1,
+    @ValueSource(longs = {0x15, 0x16, 0x1f, 0x7f, 0xfe, 0x100, 0x4000, Integer.MAX_VALUE, 1L << 40, (1L << 62) - 1, -1,
             Long.MIN_VALUE})
     void unknownWireValuesMapToUnknown(long wire) {
         assertThat(ErrorCode.of(wire)).isSameAs(ErrorCode.UNKNOWN);

@@ -30,7 +30,8 @@ import io.netty.util.concurrent.Future;
 
 /**
  * The relay's session with the tree controller at the root: JOIN once, then a REPORT every second (soft state the
- * controller rebuilds its map from), REPAIRED after a local repair; PLACEMENT, BACKUPS and MOVE come back. When
+ * controller rebuilds its map from), REPAIRED after a local repair; PLACEMENT (with the ingest's broadcast key),
+ * BACKUPS and MOVE come back. When
  * the controller is away nothing else stops: data keeps flowing and repairs use the backups already known; the
  * link reconnects and reports, and re-joins only if it was never placed.
  *
@@ -46,6 +47,7 @@ final class ControllerLink {
     private final ClientSession.Options options;
     private final Supplier<RelayDescription> describe;
     private final ParentLink parents;
+    private final ObjectVerification verification;
     private final EventLoop loop;
     private RelayCore core;
     private ClientSession session;
@@ -55,12 +57,13 @@ final class ControllerLink {
     private final List<ControlMessage> pending = new ArrayList<>();
 
     ControllerLink(QuicClientEndpoint endpoint, InetSocketAddress controller, ClientSession.Options options,
-                   Supplier<RelayDescription> describe, ParentLink parents) {
+                   Supplier<RelayDescription> describe, ParentLink parents, ObjectVerification verification) {
         this.endpoint = endpoint;
         this.controller = controller;
         this.options = options;
         this.describe = describe;
         this.parents = parents;
+        this.verification = verification;
         this.loop = endpoint.eventLoop();
     }
 
@@ -179,6 +182,8 @@ final class ControllerLink {
                     placed = true;
                     LOG.info("{}: placed under {} ({}), rank {}, {} backups", core.nodeId(), placement.parentId(),
                             placement.parentAddress(), placement.rank(), placement.backups().size());
+                    // Before any parent is attached: the first object from it is already checked.
+                    verification.learned(placement.broadcastKey());
                     parents.placed(new dev.treecast.tree.Placement(placement.parentId(), placement.parentAddress(),
                             placement.rank(), backups(placement.backups())));
                 }

@@ -18,6 +18,7 @@ import dev.treecast.protocol.control.GoAway;
 import dev.treecast.protocol.control.Heartbeat;
 import dev.treecast.protocol.control.StartPosition;
 import dev.treecast.protocol.data.ObjectFrame;
+import dev.treecast.protocol.data.ObjectSignature;
 import dev.treecast.relay.core.RelayCore;
 import dev.treecast.relay.core.Upstream;
 import dev.treecast.transport.ClientSession;
@@ -63,6 +64,7 @@ final class ParentLink implements Upstream {
     private final RelayAgent agent;
     private final RelayMetrics metrics;
     private final Events events;
+    private final ObjectVerification verification;
     private final Map<String, ParentSession> sessions = new LinkedHashMap<>();
     private RelayCore core;
     private boolean closed;
@@ -78,6 +80,8 @@ final class ParentLink implements Upstream {
         boolean reported;
         long lastHeardNanos = -1;
         long heardReported = -1;
+        /** Objects from this parent whose signature failed; the first one is logged. */
+        long rejected;
 
         ParentSession(String parentId, ClientSession session) {
             this.parentId = parentId;
@@ -99,13 +103,14 @@ final class ParentLink implements Upstream {
     }
 
     ParentLink(QuicClientEndpoint endpoint, ClientSession.Options options, boolean ranked, RelayAgent agent,
-               RelayMetrics metrics, Events events) {
+               RelayMetrics metrics, Events events, ObjectVerification verification) {
         this.endpoint = endpoint;
         this.options = options;
         this.ranked = ranked;
         this.agent = agent;
         this.metrics = metrics;
         this.events = events;
+        this.verification = verification;
     }
 
     void attach(RelayCore core) {
@@ -386,6 +391,11 @@ final class ParentLink implements Upstream {
             if (live()) {
                 long now = System.nanoTime();
                 owner.lastHeardNanos = now;
+                ObjectSignature.Outcome outcome = verification.check(track, group, object);
+                if (outcome != ObjectSignature.Outcome.VALID) {
+                    reject(group, object, outcome);
+                    return;
+                }
                 RelayAgent.Action.Repaired repair = awaitingFirstObject;
                 if (repair != null && repair.newParentId().equals(owner.parentId)) {
                     awaitingFirstObject = null;
@@ -394,6 +404,24 @@ final class ParentLink implements Upstream {
                 }
                 core.onUpstreamObject(track, group, object);
             } else {
+                object.release();
+            }
+        }
+
+        /**
+         * Drops an object whose signature failed, before it is cached or forwarded: subscribers below see a gap of
+         * that one object in the group. Counted; logged once per parent link, naming the link it came from.
+         */
+        private void reject(long group, ObjectFrame object, ObjectSignature.Outcome outcome) {
+            try {
+                metrics.rejected(outcome.tag());
+                if (owner.rejected++ == 0) {
+                    LOG.warn("{}: rejected object {} of group {} of {} from parent {} ({}): signature {}; further"
+                                    + " rejections on this link are only counted (treecast.relay.objects.rejected)",
+                            core.nodeId(), object.sequence(), group, track, owner.parentId,
+                            owner.session.remoteAddress(), outcome.tag());
+                }
+            } finally {
                 object.release();
             }
         }

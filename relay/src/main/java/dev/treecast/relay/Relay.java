@@ -16,6 +16,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 
 import dev.treecast.protocol.control.GoAway;
 import dev.treecast.protocol.control.RelayDescription;
+import dev.treecast.relay.core.Admission;
 import dev.treecast.relay.core.DownstreamSession;
 import dev.treecast.relay.core.GroupCache;
 import dev.treecast.relay.core.RelayCore;
@@ -64,6 +65,7 @@ public final class Relay implements AutoCloseable {
     private ParentLink parentLink;
     private ScheduledFuture<?> duty;
     private Origin origin;
+    private ObjectVerification verification;
     private ControllerLink controllerLink;
     private QuicClientEndpoint controllerEndpoint;
     private volatile String edgeUrl = "";
@@ -88,6 +90,7 @@ public final class Relay implements AutoCloseable {
                 : Certificates.selfSigned(Clock.systemUTC());
         metrics = new RelayMetrics(registry, config.nodeId());
         GroupCache cache = new GroupCache(config.cacheBytes(), config.cacheDuration(), Ticker.systemTicker());
+        verification = new ObjectVerification(config.nodeId(), config.verify(), config.broadcastKey());
         try {
             if (!config.isRoot()) {
                 // A candidate parent that does not answer a handshake quickly is skipped for the next backup.
@@ -99,9 +102,11 @@ public final class Relay implements AutoCloseable {
                 // The agent sends the heartbeats on parent links; SETUP carries the rank the tree gave us (0 for a
                 // hand-configured parent list, which the parent does not check).
                 ClientSession.Options parentOptions = new ClientSession.Options(config.nodeId(),
-                        dev.treecast.protocol.control.Role.RELAY, Duration.ZERO, config.maxPayload(), 0);
+                        dev.treecast.protocol.control.Role.RELAY, Duration.ZERO, config.maxPayload(), 0,
+                        config.access().token());
                 parentLink = new ParentLink(upstreamEndpoint, parentOptions, tree != null,
-                        new RelayAgent(config.nodeId(), heartbeat, deadAfter), metrics, new TreeEvents());
+                        new RelayAgent(config.nodeId(), heartbeat, deadAfter), metrics, new TreeEvents(),
+                        verification);
                 if (tree != null) {
                     // Its own socket: the controller may be far and busy, so it gets a patient handshake timeout,
                     // while candidate parents that do not answer quickly are skipped.
@@ -109,11 +114,17 @@ public final class Relay implements AutoCloseable {
                             .connectTimeout(Duration.ofSeconds(3));
                     controllerLink = new ControllerLink(controllerEndpoint, tree.controller(),
                             new ClientSession.Options(config.nodeId(), dev.treecast.protocol.control.Role.RELAY,
-                                    Duration.ofSeconds(1), config.maxPayload(), 0), this::describe, parentLink);
+                                    Duration.ofSeconds(1), config.maxPayload(), 0, config.access().token()),
+                            this::describe, parentLink,
+                            verification);
                 }
             }
             core = new RelayCore(config.nodeId(), cache, metrics, parentLink, config.budgets(), config.linger(),
                     System::nanoTime);
+            core.limits(config.limits());
+            core.admission(new Admission(config.access().operatorKey(), config.access().viewersNeedToken(),
+                    config.tree() == null ? "" : config.tree().region(), () -> System.currentTimeMillis() / 1000,
+                    System::nanoTime, metrics));
             if (parentLink != null) {
                 parentLink.attach(core);
             }
@@ -121,6 +132,7 @@ public final class Relay implements AutoCloseable {
             server = QuicServer.bind(loop, config.bind(), certificates, config.downstream(),
                     acceptor.connectionHandler(), acceptor.streamHandler(), Alpn.TREECAST_1);
             origin = new Origin(loop, core);
+            loop.execute(() -> verification.start(config.isRoot(), config.tree() != null));
             duty = loop.scheduleAtFixedRate(this::dutyCycle, DUTY_CYCLE_MILLIS, DUTY_CYCLE_MILLIS,
                     TimeUnit.MILLISECONDS);
             if (controllerLink != null) {
@@ -135,6 +147,11 @@ public final class Relay implements AutoCloseable {
         LOG.info("{}: relay listening on quic {} ({}), {}", config.nodeId(), server.localAddress(),
                 Transports.describe(), config.isRoot() ? "root of the tree" : config.tree() != null
                         ? "joining the tree at " + config.tree().controller() : "parents " + config.parents());
+        RelayConfig.Access access = config.access();
+        LOG.info("{}: {}{}", config.nodeId(), access.isEnforcing() ? "access control on: relays need a relay token, "
+                + (access.viewersNeedToken() ? "viewers a viewer token" : "viewers may come without a token")
+                : "open fleet: anyone may join and watch (no --operator-key)", config.isRoot() ? ""
+                : access.token().isEmpty() ? ", presenting no relay token upstream" : ", presenting a relay token upstream");
         return this;
     }
 
@@ -182,6 +199,29 @@ public final class Relay implements AutoCloseable {
         if (controllerLink != null && loop != null) {
             loop.execute(controllerLink::reportNow);
         }
+    }
+
+    /**
+     * Declares that this relay serves viewers (its gateway calls this when it starts): with the default
+     * {@link RelayConfig.Verify#EDGE} policy it then verifies the signature of every object from upstream.
+     */
+    public void servesViewers() {
+        if (loop != null) {
+            loop.execute(verification::servesViewers);
+        }
+    }
+
+    /**
+     * The ingest's Ed25519 public key objects are signed with, base64 of its 32 raw bytes, as configured or learned
+     * from the tree controller; "" when this relay does not know it. Players fetch it from {@code /api/edge}.
+     */
+    public String broadcastKey() {
+        return verification == null ? "" : verification.keyBase64();
+    }
+
+    /** Whether this relay checks the signature of every object from upstream now. */
+    public boolean isVerifying() {
+        return loop != null && call(verification::isVerifying);
     }
 
     /** What the relay does when its agent repairs or gives up. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.treecast.protocol.data.ObjectFrame;
+import dev.treecast.relay.core.Limits;
 import dev.treecast.relay.core.RelayCore;
 import dev.treecast.transport.Certificates;
 import dev.treecast.transport.QuicSettings;
@@ -26,11 +27,28 @@ import dev.treecast.transport.QuicSettings;
  * @param maxPayload    largest object accepted from upstream
  * @param tree          how the relay takes part in the self-building tree (null: a hand-configured parent list, or
  *                      the root when that is empty too)
+ * @param broadcastKey  the ingest's raw Ed25519 public key objects are signed with (null: none configured; a relay
+ *                      that joins the tree learns it from the controller's PLACEMENT)
+ * @param verify        when objects from upstream are checked against that key
+ * @param limits        what one downstream peer may cost (sessions, handshake timeout, subscriptions, control
+ *                      buffers; see {@link Limits}); the QUIC-level ones (streams, windows, idle timeout) are in
+ *                      {@code downstream}
+ * @param access        who may use this relay and what it presents upstream (see {@link Access}; default: an open
+ *                      fleet)
  */
 public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocketAddress> parents,
                           Certificates certificates, QuicSettings downstream, QuicSettings upstream,
                           long cacheBytes, Duration cacheDuration, RelayCore.Budgets budgets, Duration linger,
-                          int maxPayload, Tree tree) {
+                          int maxPayload, Tree tree, byte[] broadcastKey, Verify verify, Limits limits,
+                          Access access) {
+
+    /** When a relay checks the signature of every object it receives from upstream. */
+    public enum Verify {
+        /** The default: when it serves viewers (its gateway started), the edge of the tree; not in the middle. */
+        EDGE,
+        ALWAYS,
+        NEVER
+    }
 
     /**
      * Membership of the self-building tree.
@@ -85,6 +103,86 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
             throw new IllegalArgumentException("the cache (" + cacheDuration + ") must outlast the relay latency"
                     + " budget (" + budgets.relay() + "), or a resuming child would find a gap");
         }
+        if (broadcastKey != null) {
+            broadcastKey = broadcastKey.clone();
+            // Refuses anything that is not an Ed25519 public key now rather than at the first object.
+            dev.treecast.protocol.data.ObjectSignature.publicKey(broadcastKey);
+        }
+        verify = verify == null ? Verify.EDGE : verify;
+        limits = limits == null ? Limits.DEFAULT : limits;
+        access = access == null ? Access.OPEN : access;
+    }
+
+    /**
+     * Fleet authentication and viewer tokens (see {@link dev.treecast.protocol.auth.AccessToken} and
+     * {@link dev.treecast.relay.core.Admission}).
+     *
+     * @param operatorKey      the operator's raw Ed25519 public key (32 bytes): with it every downstream session is
+     *                         checked (relays need a relay token, viewers a viewer token); null: an open fleet, where
+     *                         anyone may join and watch and tokens are not looked at
+     * @param viewersNeedToken with an operator key, whether a viewer without a token is refused (false: "open
+     *                         viewers", the fleet is authenticated but watching is free; a token presented is still
+     *                         checked)
+     * @param token            this relay's own relay token, presented in SETUP to its parents and to the tree
+     *                         controller ("" for none); never printed
+     */
+    public record Access(byte[] operatorKey, boolean viewersNeedToken, String token) {
+        /** An open fleet: no key, no token. */
+        public static final Access OPEN = new Access(null, true, "");
+
+        public Access {
+            if (operatorKey != null) {
+                operatorKey = operatorKey.clone();
+                dev.treecast.protocol.data.ObjectSignature.publicKey(operatorKey); // Ed25519 or refused now
+            }
+            token = token == null ? "" : token;
+        }
+
+        /** Checks every downstream session against {@code key} (viewers need a token). */
+        public static Access enforcing(byte[] key) {
+            return new Access(key, true, "");
+        }
+
+        @Override
+        public byte[] operatorKey() {
+            return operatorKey == null ? null : operatorKey.clone();
+        }
+
+        public boolean isEnforcing() {
+            return operatorKey != null;
+        }
+
+        public Access withOperatorKey(byte[] key) {
+            return new Access(key, viewersNeedToken, token);
+        }
+
+        public Access withViewersNeedToken(boolean value) {
+            return new Access(operatorKey, value, token);
+        }
+
+        /** With {@code value} as this relay's own relay token. */
+        public Access withToken(String value) {
+            return new Access(operatorKey, viewersNeedToken, value);
+        }
+
+        @Override
+        public String toString() {
+            return "Access[" + (operatorKey == null ? "open fleet" : "operator key, viewers "
+                    + (viewersNeedToken ? "need a token" : "open")) + (token.isEmpty() ? "" : ", with a relay token")
+                    + "]";
+        }
+    }
+
+    /** This configuration with {@code value} as its {@link Access}. */
+    public RelayConfig withAccess(Access value) {
+        return new RelayConfig(nodeId, bind, parents, certificates, downstream, upstream, cacheBytes, cacheDuration,
+                budgets, linger, maxPayload, tree, broadcastKey, verify, limits, value);
+    }
+
+    /** The configured broadcast key (a copy), or null. */
+    @Override
+    public byte[] broadcastKey() {
+        return broadcastKey == null ? null : broadcastKey.clone();
     }
 
     public boolean isRoot() {
@@ -101,7 +199,7 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
         private InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 0);
         private List<InetSocketAddress> parents = List.of();
         private Certificates certificates;
-        private QuicSettings downstream = QuicSettings.DEFAULT;
+        private QuicSettings downstream = QuicSettings.SUBSCRIBERS;
         private QuicSettings upstream = QuicSettings.DEFAULT.withIdleTimeout(Duration.ofSeconds(2));
         private long cacheBytes = 256L << 20;
         private Duration cacheDuration = Duration.ofSeconds(10);
@@ -109,6 +207,10 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
         private Duration linger = Duration.ofSeconds(5);
         private int maxPayload = ObjectFrame.DEFAULT_MAX_PAYLOAD;
         private Tree tree;
+        private byte[] broadcastKey;
+        private Verify verify = Verify.EDGE;
+        private Limits limits = Limits.DEFAULT;
+        private Access access = Access.OPEN;
 
         public Builder nodeId(String value) {
             nodeId = value;
@@ -172,9 +274,32 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
             return this;
         }
 
+        /** The ingest's raw Ed25519 public key (32 bytes), to verify objects without asking the controller. */
+        public Builder broadcastKey(byte[] value) {
+            broadcastKey = value;
+            return this;
+        }
+
+        /** What one downstream peer may cost (defaults: {@link Limits#DEFAULT}). */
+        public Builder limits(Limits value) {
+            limits = value;
+            return this;
+        }
+
+        /** Who may use this relay and what it presents upstream (default: {@link Access#OPEN}). */
+        public Builder access(Access value) {
+            access = value;
+            return this;
+        }
+
+        public Builder verify(Verify value) {
+            verify = value;
+            return this;
+        }
+
         public RelayConfig build() {
             return new RelayConfig(nodeId, bind, parents, certificates, downstream, upstream, cacheBytes,
-                    cacheDuration, budgets, linger, maxPayload, tree);
+                    cacheDuration, budgets, linger, maxPayload, tree, broadcastKey, verify, limits, access);
         }
     }
 }

@@ -28,6 +28,7 @@ public final class RelayMetrics {
     private long groupsReset;
     private long upstreamGroupsAborted;
     private volatile int sessions;
+    private volatile int connections;
     private volatile int subscribers;
     private final Map<String, Counter> resets = new ConcurrentHashMap<>();
     private final io.micrometer.core.instrument.Timer repairs;
@@ -35,6 +36,9 @@ public final class RelayMetrics {
     private volatile long lastRepairNanos = -1;
     private final Map<ErrorCode, Counter> protocolErrors = new ConcurrentHashMap<>();
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
+    private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
+    private volatile long objectsRejected;
+    private final Map<String, Counter> authRefused = new ConcurrentHashMap<>();
 
     public RelayMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
@@ -57,6 +61,8 @@ public final class RelayMetrics {
         FunctionCounter.builder("treecast.relay.upstream.groups.aborted", this, m -> m.upstreamGroupsAborted)
                 .tags(tags).description("groups whose upstream stream was reset before their end").register(registry);
         Gauge.builder("treecast.relay.sessions", this, m -> m.sessions).tags(tags).register(registry);
+        Gauge.builder("treecast.relay.connections", this, m -> m.connections).tags(tags)
+                .description("QUIC connections on the relay's port, set up or not yet").register(registry);
         repairs = io.micrometer.core.instrument.Timer.builder("treecast.relay.repairs").tags(tags)
                 .description("local repairs: from a dead parent noticed to receiving from a backup").register(registry);
         parentConnects = Counter.builder("treecast.relay.parent.connects").tags(tags)
@@ -106,9 +112,77 @@ public final class RelayMetrics {
                 .tag("code", c.name()).register(registry)).increment();
     }
 
+    /**
+     * An object from upstream failed its signature check and was dropped; {@code reason} is an
+     * {@link dev.treecast.protocol.data.ObjectSignature.Outcome#tag()}.
+     */
+    public void rejected(String reason) {
+        objectsRejected++;
+        rejections.computeIfAbsent(reason, r -> Counter.builder("treecast.relay.objects.rejected").tags(tags)
+                .tag("reason", r).description("objects from upstream dropped because their signature failed")
+                .register(registry)).increment();
+    }
+
+    /** Objects dropped because their signature failed, whatever the reason. */
+    public long objectsRejected() {
+        return objectsRejected;
+    }
+
+    /** Objects dropped for {@code reason} (an outcome tag such as {@code invalid}). */
+    public long objectsRejected(String reason) {
+        Counter c = rejections.get(reason);
+        return c == null ? 0 : (long) c.count();
+    }
+
+    /**
+     * A peer was refused for its access token (a session closed, or a subscription refused); {@code reason} is an
+     * {@link dev.treecast.protocol.auth.AccessToken.Failure#tag()}.
+     */
+    public void authRefused(String reason) {
+        authRefused.computeIfAbsent(reason, r -> Counter.builder("treecast.relay.auth.refused").tags(tags)
+                .tag("reason", r).description("peers refused for their access token (see Access control), by why")
+                .register(registry)).increment();
+    }
+
+    /** Peers refused for {@code reason} (a failure tag such as {@code expired}). */
+    public long authRefusals(String reason) {
+        Counter c = authRefused.get(reason);
+        return c == null ? 0 : (long) c.count();
+    }
+
     public void limitHit(String limit) {
         limits.computeIfAbsent(limit, l -> Counter.builder("treecast.relay.limits.hit").tags(tags)
-                .tag("limit", l).register(registry)).increment();
+                .tag("limit", l).description("peers that hit a limit (see Limits), by limit").register(registry))
+                .increment();
+    }
+
+    /** Times {@code limit} was hit (a name such as {@code handshake-timeout}). */
+    public long limitsHit(String limit) {
+        Counter c = limits.get(limit);
+        return c == null ? 0 : (long) c.count();
+    }
+
+    /** Every limit hit so far, by name. */
+    public Map<String, Long> limitsHit() {
+        Map<String, Long> hits = new java.util.TreeMap<>();
+        limits.forEach((name, c) -> hits.put(name, (long) c.count()));
+        return hits;
+    }
+
+    /** Protocol errors counted so far, by code. */
+    public Map<ErrorCode, Long> protocolErrors() {
+        Map<ErrorCode, Long> errors = new java.util.EnumMap<>(ErrorCode.class);
+        protocolErrors.forEach((code, c) -> errors.put(code, (long) c.count()));
+        return errors;
+    }
+
+    public void connections(int count) {
+        connections = count;
+    }
+
+    /** QUIC connections open on the relay's own port now (before or after SETUP). */
+    public int connections() {
+        return connections;
     }
 
     public void repair(long tookNanos) {

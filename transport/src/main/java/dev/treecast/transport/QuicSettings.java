@@ -24,6 +24,15 @@ public record QuicSettings(Duration idleTimeout, long maxData, long maxStreamDat
     public static final QuicSettings DEFAULT = new QuicSettings(Duration.ofSeconds(10), 32L << 20, 8L << 20,
             256L << 10, 1000, 16);
 
+    /**
+     * What a server grants peers that only subscribe (a relay's viewers and child relays): they send control
+     * messages and never media, so 64 KiB stream windows (256 KiB for the connection), one bidirectional stream
+     * (the control stream) plus one, and one unidirectional stream; the extra streams are there so that a peer that
+     * opens one more gets a clear PROTOCOL_VIOLATION rather than a QUIC stream-limit error.
+     */
+    public static final QuicSettings SUBSCRIBERS = new QuicSettings(Duration.ofSeconds(10), 256L << 10, 64L << 10,
+            64L << 10, 1, 2);
+
     public QuicSettings {
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeout);

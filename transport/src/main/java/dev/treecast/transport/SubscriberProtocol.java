@@ -137,7 +137,8 @@ public final class SubscriberProtocol<S extends SubscriberSession> {
     /** The control stream is open (and whatever the carrier puts first is written): SETUP, then HEARTBEATs. */
     public void start(Channel controlStream) {
         control = controlStream;
-        control.writeAndFlush(new Setup(Alpn.VERSION_1, options.role(), options.nodeId(), options.rank()));
+        control.writeAndFlush(new Setup(Alpn.VERSION_1, options.role(), options.nodeId(), options.rank(),
+                options.token()));
         if (!closed && !options.heartbeat().isZero()) {
             long every = options.heartbeat().toNanos();
             heartbeatTask = loop.scheduleAtFixedRate(this::sendHeartbeat, every, every, TimeUnit.NANOSECONDS);

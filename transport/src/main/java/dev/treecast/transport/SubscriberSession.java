@@ -91,8 +91,19 @@ public interface SubscriberSession {
      * @param heartbeat  interval of HEARTBEAT messages (they also keep an idle session open); zero for none
      * @param maxPayload largest object payload accepted
      * @param rank       our rank in the tree, sent in SETUP (a relay's parent checks it; viewers send 0)
+     * @param token      our access token, sent in SETUP: a relay's fleet token, a viewer's ticket ("" for none;
+     *                   see {@link dev.treecast.protocol.auth.AccessToken})
      */
-    record Options(String nodeId, Role role, Duration heartbeat, int maxPayload, long rank) {
+    record Options(String nodeId, Role role, Duration heartbeat, int maxPayload, long rank, String token) {
+        public Options {
+            token = token == null ? "" : token;
+        }
+
+        /** Without a token. */
+        public Options(String nodeId, Role role, Duration heartbeat, int maxPayload, long rank) {
+            this(nodeId, role, heartbeat, maxPayload, rank, "");
+        }
+
         public static Options viewer(String nodeId) {
             return new Options(nodeId, Role.VIEWER, Duration.ofSeconds(2), ObjectFrame.DEFAULT_MAX_PAYLOAD, 0);
         }
@@ -102,7 +113,19 @@ public interface SubscriberSession {
         }
 
         public Options withRank(long value) {
-            return new Options(nodeId, role, heartbeat, maxPayload, value);
+            return new Options(nodeId, role, heartbeat, maxPayload, value, token);
+        }
+
+        /** With {@code value} as the access token sent in SETUP (null or "" for none). */
+        public Options withToken(String value) {
+            return new Options(nodeId, role, heartbeat, maxPayload, rank, value);
+        }
+
+        /** Never shows the token: it is a bearer credential. */
+        @Override
+        public String toString() {
+            return "Options[nodeId=" + nodeId + ", role=" + role + ", heartbeat=" + heartbeat + ", maxPayload="
+                    + maxPayload + ", rank=" + rank + (token.isEmpty() ? "" : ", with a token") + "]";
         }
     }
 

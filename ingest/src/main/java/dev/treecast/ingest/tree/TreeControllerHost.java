@@ -43,6 +43,7 @@ public final class TreeControllerHost implements ControlPlane {
     private final TreeController controller;
     private final Director director;
     private final int viewerCapacity;
+    private final byte[] broadcastKey;
     private final LongSupplier nanoClock;
     private final Map<String, DownstreamSession> sessions = new HashMap<>();
     private final Map<DownstreamSession, String> ids = new HashMap<>();
@@ -50,11 +51,16 @@ public final class TreeControllerHost implements ControlPlane {
     private final Map<String, Integer> viewers = new ConcurrentHashMap<>();
     private volatile List<TreeNode> view = List.of();
 
-    public TreeControllerHost(TreeController controller, Director director, int viewerCapacity,
+    /**
+     * @param broadcastKey the ingest's raw Ed25519 public key, sent in every PLACEMENT so that relays can verify
+     *                     objects (empty: the ingest does not sign)
+     */
+    public TreeControllerHost(TreeController controller, Director director, int viewerCapacity, byte[] broadcastKey,
                               LongSupplier nanoClock) {
         this.controller = controller;
         this.director = director;
         this.viewerCapacity = viewerCapacity;
+        this.broadcastKey = broadcastKey.clone();
         this.nanoClock = nanoClock;
     }
 
@@ -69,7 +75,7 @@ public final class TreeControllerHost implements ControlPlane {
                 LOG.info("tree: {} joined under {} (rank {}, {} slots, region '{}')", info.id(), placement.parentId(),
                         placement.rank(), info.slots(), info.region());
                 session.link().send(new Placement(placement.parentId(), placement.parentAddress(), placement.rank(),
-                        candidates(placement.backups())));
+                        candidates(placement.backups()), broadcastKey));
                 route(controller.drainJoinCommands());
                 edge(info);
             }

@@ -194,7 +194,9 @@ public final class EdgeBenchmark {
             Ingest ingest = new Ingest(IngestConfig.loopback()).start();
             running.add(0, ingest);
             ingest.playDemoClip(BROADCAST);
-            Relay edge = new Relay(RelayConfig.builder().nodeId(EDGE).parent(ingest.quicAddress()).build()).start();
+            // With the ingest's key, as a deployed edge has it: it verifies every object, as by default.
+            Relay edge = new Relay(RelayConfig.builder().nodeId(EDGE).parent(ingest.quicAddress())
+                    .broadcastKey(ingest.publicKey()).build()).start();
             running.add(0, edge);
             Gateway gateway = new Gateway(edge, GatewayConfig.builder().maxSessions(Math.max(n, 10_000)).build())
                     .start();

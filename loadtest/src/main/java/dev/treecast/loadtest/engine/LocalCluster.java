@@ -78,6 +78,9 @@ public final class LocalCluster implements AutoCloseable {
     private volatile Consumer<Relay.Repair> repairs = r -> { };
     private Ingest ingest;
     private int spawned;
+    /** With an operator key: the ingest checks fleet tokens and its director hands out viewer tokens. */
+    private java.security.KeyPair operatorKey;
+    private RelayConfig.Access relayAccess = RelayConfig.Access.OPEN;
 
     private record Hang(Member member, CountDownLatch release) {
     }
@@ -89,7 +92,23 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts the ingest, then the relays level by level, and waits until every gateway is known to the director. */
     public static LocalCluster start(Options options, long seed) throws Exception {
+        return start(options, seed, null);
+    }
+
+    /**
+     * As {@link #start(Options, long)}, with access control on when {@code operatorKey} is given: every relay
+     * presents a relay token to join and attach, and the director hands each viewer a viewer token on its URL.
+     * Viewers without a token are let in all the same (the load tester's QUIC viewers carry none).
+     */
+    public static LocalCluster start(Options options, long seed, java.security.KeyPair operatorKey) throws Exception {
         LocalCluster cluster = new LocalCluster(options, seed);
+        if (operatorKey != null) {
+            cluster.operatorKey = operatorKey;
+            cluster.relayAccess = new RelayConfig.Access(dev.treecast.protocol.data.ObjectSignature.rawPublicKey(
+                    operatorKey.getPublic()), false, dev.treecast.protocol.auth.AccessToken.relay(
+                    System.currentTimeMillis() / 1000 + Duration.ofDays(30).toSeconds(), "local-cluster")
+                    .sign(operatorKey.getPrivate()));
+        }
         try {
             cluster.startAll();
             return cluster;
@@ -102,9 +121,9 @@ public final class LocalCluster implements AutoCloseable {
     private void startAll() throws Exception {
         List<Integer> levels = options.levels();
         ingest = new Ingest(new IngestConfig(RelayConfig.builder().nodeId("ingest")
-                .bind(new InetSocketAddress(options.bind(), options.quicPort())).build(),
-                new InetSocketAddress(options.bind(), options.httpPort()), BoxReader.DEFAULT_MAX_BOX_SIZE,
-                levels.get(0), options.viewerCapacity(), options.advertise()));
+                .bind(new InetSocketAddress(options.bind(), options.quicPort())).access(relayAccess.withToken(""))
+                .build(), new InetSocketAddress(options.bind(), options.httpPort()), BoxReader.DEFAULT_MAX_BOX_SIZE,
+                levels.get(0), options.viewerCapacity(), options.advertise()).withOperatorKey(operatorKey));
         ingest.start();
         if (options.synthetic() == null) {
             ingest.playDemoClip(options.broadcast());
@@ -129,7 +148,7 @@ public final class LocalCluster implements AutoCloseable {
                 : (int) Math.ceil((double) levels.get(level) / levels.get(level - 1));
         Relay relay = new Relay(RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(options.bind(), 0))
                 .tree(RelayConfig.Tree.join(ingest.quicAddress(), "local", slots)
-                        .advertise(options.advertise())).build()).start();
+                        .advertise(options.advertise())).access(relayAccess).build()).start();
         Gateway gateway = null;
         try {
             if (level == levels.size()) {

@@ -85,7 +85,8 @@ final class ClientWire {
         return switch (status) {
             case 404 -> ErrorCode.NOT_FOUND;
             case 429, 503 -> ErrorCode.LIMIT_EXCEEDED;
-            case 401, 403 -> ErrorCode.UNAUTHORIZED;
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.FORBIDDEN;
             case 400, 405, 501 -> ErrorCode.PROTOCOL_VIOLATION;
             default -> ErrorCode.INTERNAL_ERROR;
         };

@@ -1,6 +1,7 @@
 package dev.treecast.gateway.client;
 
 import dev.treecast.gateway.webtransport.CapsuleDecoder;
+import dev.treecast.gateway.Gateway;
 import dev.treecast.protocol.ProtocolException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http3.Http3DataFrame;
@@ -38,7 +39,10 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler {
             return; // interim response (RFC 9114 §4.1): the final one follows
         }
         answered = true;
-        session.onConnectResponse(code);
+        CharSequence error = frame.headers().get(Gateway.REFUSAL_CODE_HEADER);
+        CharSequence reason = frame.headers().get(Gateway.REFUSAL_REASON_HEADER);
+        session.onConnectResponse(code, error == null ? null : error.toString(),
+                reason == null ? null : reason.toString());
     }
 
     @Override

@@ -255,13 +255,26 @@ public final class WebTransportSession implements SubscriberSession {
                 });
     }
 
-    /** The CONNECT's final status: 200 opens the session and we open its control stream. */
-    void onConnectResponse(int status) {
+    /**
+     * The CONNECT's final status: 200 opens the session and we open its control stream. A refusal may say why in
+     * {@code treecast/1} terms ({@code error}, a wire code, and {@code reason}; null when it does not).
+     */
+    void onConnectResponse(int status, String error, String reason) {
         if (protocol.isClosed()) {
             return;
         }
         if (status != 200) {
-            closeNow(ClientWire.refusalCode(status), "CONNECT " + path + " refused with status " + status);
+            ErrorCode code = ClientWire.refusalCode(status);
+            if (error != null) {
+                try {
+                    code = ErrorCode.of(Long.parseLong(error.trim()));
+                } catch (NumberFormatException e) {
+                    // keep the status's code
+                }
+            }
+            int query = path.indexOf('?');
+            closeNow(code, "CONNECT " + (query < 0 ? path : path.substring(0, query)) + " refused with status "
+                    + status + (reason == null ? "" : ": " + reason));
             return;
         }
         sessionId = connectStream.streamId();

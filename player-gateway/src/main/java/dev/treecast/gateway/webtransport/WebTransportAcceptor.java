@@ -1,5 +1,6 @@
 package dev.treecast.gateway.webtransport;
 
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,13 +36,24 @@ public final class WebTransportAcceptor {
     private final RelayCore core;
     private final GatewayMetrics metrics;
     private final int maxSessions;
+    private final Duration handshakeTimeout;
     private final Set<WebTransportLink> links = new LinkedHashSet<>();
     private boolean shuttingDown;
+    /** Connections open, handshaking or not. */
+    private int connections;
+    /** Connections whose TLS handshake completed: at most {@link #maxConnections()}. */
+    private int established;
 
-    public WebTransportAcceptor(RelayCore core, GatewayMetrics metrics, int maxSessions) {
+    /**
+     * @param maxSessions      sessions (one per connection) served at once; a CONNECT beyond is answered 503
+     * @param handshakeTimeout a connection without a set-up session (SETUP received) this long after its first
+     *                         packet is closed with TIMEOUT
+     */
+    public WebTransportAcceptor(RelayCore core, GatewayMetrics metrics, int maxSessions, Duration handshakeTimeout) {
         this.core = core;
         this.metrics = metrics;
         this.maxSessions = maxSessions;
+        this.handshakeTimeout = handshakeTimeout;
     }
 
     /** For {@code QuicServer.bind(..., connectionHandler, ...)}. */
@@ -80,6 +92,47 @@ public final class WebTransportAcceptor {
 
     int maxSessions() {
         return maxSessions;
+    }
+
+    Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    void connectionOpened() {
+        connections++;
+        metrics.connections(connections);
+    }
+
+    /**
+     * Connections held at once: twice {@link #maxSessions}, so that viewers of a full gateway reach CONNECT and get
+     * 503 (a clear answer) while those without a session are bounded too (each for the handshake timeout at most).
+     */
+    int maxConnections() {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * maxSessions);
+    }
+
+    /** A connection completed its TLS handshake: whether it may stay ({@link #maxConnections()} not reached). */
+    boolean admit() {
+        if (established >= maxConnections()) {
+            return false;
+        }
+        established++;
+        return true;
+    }
+
+    /** @param admitted what {@link #admit} said for it (false if it never got that far) */
+    void connectionClosed(boolean admitted) {
+        connections--;
+        if (admitted) {
+            established--;
+        }
+        metrics.connections(connections);
+    }
+
+    /** A viewer hit a limit: counted in the gateway's metrics and logged at WARN (throttled). */
+    void limitHit(String limit, String peer, String what) {
+        metrics.limitHit(limit);
+        core.limitLog().hit(limit, peer, what);
     }
 
     boolean isShuttingDown() {

@@ -1,14 +1,24 @@
 package dev.treecast.gateway.webtransport;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.treecast.gateway.Gateway;
 import dev.treecast.gateway.GatewayMetrics.CloseReason;
+import dev.treecast.protocol.ErrorCode;
+import dev.treecast.protocol.TrackName;
+import dev.treecast.protocol.auth.AccessToken;
 import dev.treecast.relay.core.DownstreamSession;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
@@ -16,6 +26,7 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * One viewer's HTTP/3 connection, first in the {@link QuicChannel}'s pipeline (ahead of Netty's
@@ -37,10 +48,60 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
     private final QuicChannel channel;
     private WebTransportLink link;
     private QuicConnectionCloseEvent peerClose;
+    private ScheduledFuture<?> handshakeTimer;
+    private boolean admitted;
+    /** We closed the connection ourselves (a limit), as opposed to HTTP/3 closing it for the viewer's error. */
+    private boolean closedHere;
 
     WebTransportConnection(WebTransportAcceptor acceptor, QuicChannel channel) {
         this.acceptor = acceptor;
         this.channel = channel;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        acceptor.connectionOpened();
+        handshakeTimer = ctx.executor().schedule(this::handshakeTimedOut,
+                acceptor.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The TLS handshake completed: the connection stays if the connection cap allows. */
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        admitted = acceptor.admit();
+        if (!admitted) {
+            String what = "at most " + acceptor.maxConnections() + " connections (" + acceptor.maxSessions()
+                    + " WebTransport sessions)";
+            acceptor.limitHit("sessions", describe(), "closed with H3_EXCESSIVE_LOAD: " + what);
+            closedHere = true;
+            channel.close(true, WebTransportErrors.H3_EXCESSIVE_LOAD,
+                    Unpooled.copiedBuffer(what, StandardCharsets.UTF_8));
+        }
+        ctx.fireChannelActive();
+    }
+
+    /**
+     * No SETUP in time: a session is closed with TIMEOUT (CLOSE_WEBTRANSPORT_SESSION), a connection that did not
+     * even open one gets TIMEOUT in its CONNECTION_CLOSE.
+     */
+    private void handshakeTimedOut() {
+        handshakeTimer = null;
+        if (!channel.isOpen() || link != null && (link.isEnded() || link.session().setup() != null)) {
+            return;
+        }
+        String what = "no " + (link == null ? "WebTransport session" : "SETUP") + " within "
+                + acceptor.handshakeTimeout().toMillis() + " ms";
+        acceptor.limitHit("handshake-timeout", describe(), "closed with TIMEOUT: " + what);
+        if (link != null) {
+            link.session().close(ErrorCode.TIMEOUT, what);
+        } else {
+            closedHere = true;
+            channel.close(true, ErrorCode.TIMEOUT.code(), Unpooled.copiedBuffer(what, StandardCharsets.UTF_8));
+        }
+    }
+
+    private String describe() {
+        return "webtransport " + channel.remoteSocketAddress();
     }
 
     @Override
@@ -59,8 +120,28 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /** Whatever way the connection ends, active or not (a failed handshake never was). */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+            handshakeTimer = null;
+        }
+        acceptor.connectionClosed(admitted);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (channel.isTimedOut()) {
+            // How a viewer whose network went away leaves: counted, not worth a WARN.
+            acceptor.metrics().limitHit("idle-timeout");
+        } else if (link == null && peerClose == null && !closedHere && !acceptor.isShuttingDown()
+                && channel.parent() != null && channel.parent().isActive()) {
+            // Nobody here closed it and the viewer did not: Netty's HTTP/3 did, for a connection error of the
+            // viewer's (it has sent the code in CONNECTION_CLOSE already).
+            acceptor.metrics().http3Error();
+            LOG.debug("{}: closed by HTTP/3 for a connection error", describe());
+        }
         if (link != null) {
             CloseReason reason = channel.isTimedOut() ? CloseReason.IDLE_TIMEOUT : CloseReason.CONNECTION_CLOSED;
             if (!link.isEnded()) {
@@ -91,15 +172,43 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
         } else if (link != null) {
             // One session per connection (we advertise WT_MAX_SESSIONS = 1): a second CONNECT is refused.
             refusal = HttpResponseStatus.TOO_MANY_REQUESTS;
-        } else if (acceptor.sessionCount() >= acceptor.maxSessions() || acceptor.isShuttingDown()) {
+        } else if (acceptor.isShuttingDown()) {
             refusal = HttpResponseStatus.SERVICE_UNAVAILABLE;
+        } else if (acceptor.sessionCount() >= acceptor.maxSessions()) {
+            refusal = HttpResponseStatus.SERVICE_UNAVAILABLE;
+            acceptor.limitHit("sessions", describe(), "CONNECT refused with 503: at most " + acceptor.maxSessions()
+                    + " WebTransport sessions");
+        }
+        AccessToken.Check access = null;
+        if (refusal == null) {
+            // The viewer's token, before the session exists: refused, nothing else flows (see Admission).
+            QueryStringDecoder uri = new QueryStringDecoder(path);
+            List<String> tokens = uri.parameters().get(Gateway.TOKEN_PARAMETER);
+            String broadcast = uri.path().substring(PATH_PREFIX.length());
+            if (!TrackName.isValidName(broadcast, TrackName.MAX_BROADCAST)) {
+                broadcast = "(not a broadcast name)"; // matches no token, and keeps the peer's bytes out of logs
+            }
+            access = acceptor.core().admission().viewer(tokens == null || tokens.isEmpty() ? null : tokens.get(0),
+                    broadcast);
+            if (!access.ok()) {
+                refusal = HttpResponseStatus.valueOf(access.failure().httpStatus());
+                acceptor.metrics().authRefused(access.failure().tag());
+                acceptor.core().admission().log(access, describe(), "CONNECT " + uri.path() + " answered "
+                        + refusal.code());
+            }
         }
         if (refusal != null) {
             acceptor.metrics().connectRefused(refusal.code());
-            LOG.debug("refused {} {} :protocol={} from {}: {}", method, path, protocol, channel.remoteSocketAddress(),
-                    refusal);
+            LOG.debug("refused {} {} :protocol={} from {}: {}", method, uriPathOnly(path), protocol,
+                    channel.remoteSocketAddress(), refusal);
             Http3HeadersFrame response = new DefaultHttp3HeadersFrame();
             response.headers().status(refusal.codeAsText());
+            if (access != null && !access.ok()) {
+                // For clients that can read them (browsers cannot: their WebTransport API shows no status).
+                response.headers().set(Gateway.REFUSAL_CODE_HEADER,
+                        Integer.toString(access.failure().code().code()));
+                response.headers().set(Gateway.REFUSAL_REASON_HEADER, access.reason());
+            }
             ctx.writeAndFlush(response).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
             // RFC 9114 §4.1.2: a complete response may precede the request's end; ask the client to stop sending.
             stream.shutdownInput(WebTransportErrors.H3_NO_ERROR);
@@ -107,13 +216,21 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
         }
         int query = path.indexOf('?');
         link = new WebTransportLink(acceptor, stream, query < 0 ? path : path.substring(0, query));
-        link.attach(new DownstreamSession(acceptor.core(), link));
+        DownstreamSession session = new DownstreamSession(acceptor.core(), link);
+        session.authorize(access.token());
+        link.attach(session);
         acceptor.opened(link);
         Http3HeadersFrame response = new DefaultHttp3HeadersFrame();
         response.headers().status(HttpResponseStatus.OK.codeAsText());
         response.headers().set(DRAFT_HEADER, DRAFT_VALUE);
         ctx.writeAndFlush(response);
         return link;
+    }
+
+    /** The path without its query, which may hold a token: never logged. */
+    private static String uriPathOnly(String path) {
+        int query = path.indexOf('?');
+        return query < 0 ? path : path.substring(0, query);
     }
 
     /**

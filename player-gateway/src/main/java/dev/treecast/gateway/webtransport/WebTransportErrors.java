@@ -12,6 +12,8 @@ public final class WebTransportErrors {
     public static final int H3_NO_ERROR = Http3ErrorCode.H3_NO_ERROR.code();
     /** A peer stream we do not accept (RFC 9114 §6.2: unknown or unwanted stream types). */
     public static final int H3_STREAM_CREATION_ERROR = Http3ErrorCode.H3_STREAM_CREATION_ERROR.code();
+    /** A connection beyond the gateway's session cap is closed with this (RFC 9114 §8.1: excessive load). */
+    public static final int H3_EXCESSIVE_LOAD = Http3ErrorCode.H3_EXCESSIVE_LOAD.code();
     /** WEBTRANSPORT_SESSION_GONE (draft-ietf-webtrans-http3, "Session Termination"): the stream names a session
      * that does not exist (any more). */
     public static final int WEBTRANSPORT_SESSION_GONE = 0x170d7b68;

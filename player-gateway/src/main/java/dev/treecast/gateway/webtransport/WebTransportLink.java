@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import dev.treecast.gateway.GatewayMetrics.CloseReason;
 import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.ProtocolException;
+import dev.treecast.protocol.control.ControlCodec;
 import dev.treecast.protocol.control.ControlMessage;
 import dev.treecast.protocol.control.ErrorMessage;
 import dev.treecast.protocol.control.SubscribeError;
@@ -57,6 +58,8 @@ final class WebTransportLink implements SubscriberLink {
     private boolean ended;
     private boolean connectFinSent;
     private ScheduledFuture<?> closeTimer;
+    /** Bytes of control messages written that QUIC has not taken yet. */
+    private long controlBacklog;
 
     WebTransportLink(WebTransportAcceptor acceptor, QuicStreamChannel connectStream, String path) {
         this.acceptor = acceptor;
@@ -94,7 +97,8 @@ final class WebTransportLink implements SubscriberLink {
     /** The viewer opened its control stream: from here on its bytes are {@code treecast/1} control messages. */
     void attachControl(QuicStreamChannel stream) {
         control = stream;
-        stream.pipeline().addLast(new ControlStreamCodec(), new ControlStreamHandler(this));
+        stream.pipeline().addLast(new ControlStreamCodec(acceptor.core().limits().maxControlBuffer()),
+                new ControlStreamHandler(this));
     }
 
     // ------------------------------------------------------------------------------------------ SubscriberLink
@@ -129,8 +133,15 @@ final class WebTransportLink implements SubscriberLink {
     @Override
     public void send(ControlMessage message) {
         if (!ended && control != null && control.isActive()) {
-            control.writeAndFlush(message);
+            int length = ControlCodec.encodedLength(message);
+            controlBacklog += length;
+            control.writeAndFlush(message).addListener(f -> controlBacklog -= length);
         }
+    }
+
+    @Override
+    public long controlBacklog() {
+        return controlBacklog;
     }
 
     /** Ends the session from our side with {@code code} (a {@code treecast/1} error code, or NO_ERROR). */
@@ -143,6 +154,8 @@ final class WebTransportLink implements SubscriberLink {
             case NO_ERROR -> CloseReason.CLEAN;
             case GOING_AWAY -> CloseReason.SHUTDOWN;
             case INTERNAL_ERROR -> CloseReason.INTERNAL_ERROR;
+            case TIMEOUT, LIMIT_EXCEEDED -> CloseReason.LIMIT;
+            case UNAUTHORIZED, TOKEN_EXPIRED, FORBIDDEN -> CloseReason.UNAUTHORIZED;
             default -> CloseReason.PROTOCOL_ERROR;
         };
         if (why == CloseReason.PROTOCOL_ERROR) {

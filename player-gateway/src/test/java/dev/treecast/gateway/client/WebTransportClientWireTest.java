@@ -74,7 +74,8 @@ class WebTransportClientWireTest {
         assertThat(ClientWire.refusalCode(404)).isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(ClientWire.refusalCode(503)).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
         assertThat(ClientWire.refusalCode(429)).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
-        assertThat(ClientWire.refusalCode(403)).isEqualTo(ErrorCode.UNAUTHORIZED);
+        assertThat(ClientWire.refusalCode(401)).isEqualTo(ErrorCode.UNAUTHORIZED);
+        assertThat(ClientWire.refusalCode(403)).isEqualTo(ErrorCode.FORBIDDEN);
         assertThat(ClientWire.refusalCode(400)).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
         assertThat(ClientWire.refusalCode(500)).isEqualTo(ErrorCode.INTERNAL_ERROR);
     }

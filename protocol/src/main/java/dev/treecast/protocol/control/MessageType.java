@@ -5,7 +5,7 @@ package dev.treecast.protocol.control;
  * length above the limit is refused as soon as the length prefix is read, before any payload is buffered.
  */
 public enum MessageType {
-    SETUP(0x01, 1024),
+    SETUP(0x01, 1200),
     SETUP_OK(0x02, 1024),
     SUBSCRIBE(0x03, 1024),
     SUBSCRIBE_OK(0x04, 64),

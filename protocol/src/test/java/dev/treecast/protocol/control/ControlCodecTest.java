@@ -260,7 +260,7 @@ class ControlCodecTest {
         RelayDescription relay = new RelayDescription(nodeId, address, "\u00e9".repeat(RelayDescription.MAX_REGION / 2),
                 Varint.MAX, "w".repeat(RelayDescription.MAX_WEB_TRANSPORT), "f".repeat(64));
         List<ControlMessage> largest = List.of(
-                new Setup(Varint.MAX, Role.RELAY, nodeId, Varint.MAX),
+                new Setup(Varint.MAX, Role.RELAY, nodeId, Varint.MAX, "t".repeat(Setup.MAX_TOKEN)),
                 new SetupOk(Varint.MAX, nodeId),
                 new Subscribe(Varint.MAX, new TrackName("b".repeat(256), "t".repeat(128)),
                         new StartPosition.At(Varint.MAX, Varint.MAX), 255),

@@ -40,25 +40,28 @@ class ControlMessageBytesTest {
 
     static Stream<Arguments> messages() {
         return Stream.of(
-                // SETUP 0x01: version 1, role RELAY (1), node id "relay-a" (7 bytes), rank 0 (the three-argument
-                // constructor) -> payload 1+1+1+7+1 = 11
+                // SETUP 0x01: version 1, role RELAY (1), node id "relay-a" (7 bytes), rank 0, no token (the
+                // three-argument constructor) -> payload 1+1+1+7+1+1 = 12
                 Arguments.of(new Setup(1, Role.RELAY, "relay-a"), new int[] {
-                        0x01, 0x0b, 0x01, 0x01, 0x07, 0x72, 0x65, 0x6c, 0x61, 0x79, 0x2d, 0x61, 0x00}),
-                // version 16384 takes four bytes, VIEWER is 0, empty node id, rank 0 -> payload 4+1+1+1 = 7
+                        0x01, 0x0c, 0x01, 0x01, 0x07, 0x72, 0x65, 0x6c, 0x61, 0x79, 0x2d, 0x61, 0x00, 0x00}),
+                // version 16384 takes four bytes, VIEWER is 0, empty node id, rank 0, no token -> 4+1+1+1+1 = 8
                 Arguments.of(new Setup(16_384, Role.VIEWER, ""), new int[] {
-                        0x01, 0x07, 0x80, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00}),
-                // node id "é" is two UTF-8 bytes -> payload 1+1+1+2+1 = 6
+                        0x01, 0x08, 0x80, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00}),
+                // node id "é" is two UTF-8 bytes -> payload 1+1+1+2+1+1 = 7
                 Arguments.of(new Setup(1, Role.VIEWER, "é"), new int[] {
-                        0x01, 0x06, 0x01, 0x00, 0x02, 0xc3, 0xa9, 0x00}),
-                // rank 2 after node id "r2" -> payload 1+1+1+2+1 = 6
+                        0x01, 0x07, 0x01, 0x00, 0x02, 0xc3, 0xa9, 0x00, 0x00}),
+                // rank 2 after node id "r2" -> payload 1+1+1+2+1+1 = 7
                 Arguments.of(new Setup(1, Role.RELAY, "r2", 2), new int[] {
-                        0x01, 0x06, 0x01, 0x01, 0x02, 0x72, 0x32, 0x02}),
-                // rank 64 takes two bytes (0x4040) -> payload 1+1+1+1+2 = 6
+                        0x01, 0x07, 0x01, 0x01, 0x02, 0x72, 0x32, 0x02, 0x00}),
+                // rank 64 takes two bytes (0x4040) -> payload 1+1+1+1+2+1 = 7
                 Arguments.of(new Setup(1, Role.RELAY, "r", 64), new int[] {
-                        0x01, 0x06, 0x01, 0x01, 0x01, 0x72, 0x40, 0x40}),
-                // rank 2^62-1 takes eight bytes -> payload 1+1+1+1+8 = 12
+                        0x01, 0x07, 0x01, 0x01, 0x01, 0x72, 0x40, 0x40, 0x00}),
+                // rank 2^62-1 takes eight bytes -> payload 1+1+1+1+8+1 = 13
                 Arguments.of(new Setup(1, Role.RELAY, "r", Varint.MAX), new int[] {
-                        0x01, 0x0c, 0x01, 0x01, 0x01, 0x72, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}),
+                        0x01, 0x0d, 0x01, 0x01, 0x01, 0x72, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00}),
+                // the token, last: "tc1.x" (5 bytes) after rank 0 -> payload 1+1+1+1+1+1+5 = 11
+                Arguments.of(new Setup(1, Role.VIEWER, "v", 0, "tc1.x"), new int[] {
+                        0x01, 0x0b, 0x01, 0x00, 0x01, 0x76, 0x00, 0x05, 0x74, 0x63, 0x31, 0x2e, 0x78}),
                 // SETUP_OK 0x02: version 1, node id "root"
                 Arguments.of(new SetupOk(1, "root"), new int[] {
                         0x02, 0x06, 0x01, 0x04, 0x72, 0x6f, 0x6f, 0x74}),
@@ -127,18 +130,22 @@ class ControlMessageBytesTest {
                                 0x0a, 0x68, 0x74, 0x74, 0x70, 0x73, 0x3a, 0x2f, 0x2f, 0x68, 0x2f, 0x40, 0x40},
                         HEX16, HEX16, HEX16, HEX16)),
                 // PLACEMENT 0x21: parent "root" (04 72 6f 6f 74) | "10.0.0.1:4433" (0d + 13) | rank 1 (01) |
-                // no backups (00) -> payload 5+14+1+1 = 21
+                // no backups (00) | no broadcast key (00) -> payload 5+14+1+1+1 = 22
                 Arguments.of(new Placement("root", "10.0.0.1:4433", 1, List.of()), new int[] {
-                        0x21, 0x15, 0x04, 0x72, 0x6f, 0x6f, 0x74,
+                        0x21, 0x16, 0x04, 0x72, 0x6f, 0x6f, 0x74,
                         0x0d, 0x31, 0x30, 0x2e, 0x30, 0x2e, 0x30, 0x2e, 0x31, 0x3a, 0x34, 0x34, 0x33, 0x33,
-                        0x01, 0x00}),
-                // parent "p" (01 70) | "p:1" (03 70 3a 31) | rank 3 | count 2 | "b" "b:2" 2 (7) | "c" "c:3" 1 (7)
-                // -> payload 2+4+1+1+7+7 = 22
+                        0x01, 0x00, 0x00}),
+                // parent "p" (01 70) | "p:1" (03 70 3a 31) | rank 3 | count 2 | "b" "b:2" 2 (7) | "c" "c:3" 1 (7) |
+                // no key (00) -> payload 2+4+1+1+7+7+1 = 23
                 Arguments.of(new Placement("p", "p:1", 3,
                         List.of(new Candidate("b", "b:2", 2), new Candidate("c", "c:3", 1))), new int[] {
-                        0x21, 0x16, 0x01, 0x70, 0x03, 0x70, 0x3a, 0x31, 0x03, 0x02,
+                        0x21, 0x17, 0x01, 0x70, 0x03, 0x70, 0x3a, 0x31, 0x03, 0x02,
                         0x01, 0x62, 0x03, 0x62, 0x3a, 0x32, 0x02,
-                        0x01, 0x63, 0x03, 0x63, 0x3a, 0x33, 0x01}),
+                        0x01, 0x63, 0x03, 0x63, 0x3a, 0x33, 0x01, 0x00}),
+                // parent "p" | "p:1" | rank 1 | no backups (00) | a 32-byte broadcast key (20, then 00 01 .. 1f)
+                // -> payload 2+4+1+1+1+32 = 41 = 0x29
+                Arguments.of(new Placement("p", "p:1", 1, List.of(), KEY), join(new int[] {
+                        0x21, 0x29, 0x01, 0x70, 0x03, 0x70, 0x3a, 0x31, 0x01, 0x00, 0x20}, KEY_BYTES)),
                 // REPORT 0x22: the JOIN description above (13) | rank 2 (02) | parent "root" (04 72 6f 6f 74) |
                 // viewers 1000 (43 e8) -> payload 13+1+5+2 = 21
                 Arguments.of(new Report(EU_R1, 2, "root", 1000), new int[] {
@@ -160,6 +167,9 @@ class ControlMessageBytesTest {
             0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66};
     private static final String HASH = "0123456789abcdef".repeat(4);
     private static final RelayDescription EU_R1 = new RelayDescription("r1", "h:1", "eu", 4, "", "");
+    /** A 32-byte broadcast key: 00 01 02 .. 1f. */
+    private static final int[] KEY_BYTES = java.util.stream.IntStream.range(0, 32).toArray();
+    private static final byte[] KEY = dev.treecast.protocol.Wire.of(KEY_BYTES);
 
     private static int[] join(int[]... parts) {
         return Arrays.stream(parts).flatMapToInt(Arrays::stream).toArray();

@@ -118,6 +118,7 @@ class ControlPayloadValidationTest {
                 new Setup(Varint.MAX, Role.VIEWER, ""),
                 new Setup(1, Role.RELAY, "relay-b", 3),
                 new Setup(1, Role.RELAY, "é", Varint.MAX),
+                new Setup(1, Role.VIEWER, "v", 0, "tc1.abc.def"),
                 new SetupOk(1, "root"),
                 new Subscribe(5, new TrackName("live", "video"), StartPosition.LATEST, 0),
                 new Subscribe(64, new TrackName("b", "a"), new StartPosition.At(300, 2), 255),
@@ -180,7 +181,8 @@ class ControlPayloadValidationTest {
         byte[] surrogate = of(0x03, 0xed, 0xa0, 0x80);
         byte[] continuation = of(0x01, 0x80);
         return Stream.of(
-                Arguments.of(MessageType.SETUP, concat(of(0x01, 0x00), badTwoByte, of(0x00))),
+                Arguments.of(MessageType.SETUP, concat(of(0x01, 0x00), badTwoByte, of(0x00), str(""))),
+                Arguments.of(MessageType.SETUP, concat(of(0x01, 0x00), str("v"), of(0x00), badTwoByte)),
                 Arguments.of(MessageType.SETUP_OK, concat(of(0x01), ff)),
                 Arguments.of(MessageType.SUBSCRIBE, concat(of(0x05), ff, str("t"), of(0x00, 0x00))),
                 Arguments.of(MessageType.SUBSCRIBE, concat(of(0x05), str("b"), overlong, of(0x00, 0x00))),
@@ -302,15 +304,38 @@ class ControlPayloadValidationTest {
 
     @Test
     void anUnknownRoleIsMalformed() {
-        assertMalformed(MessageType.SETUP, concat(of(0x01, 0x02), str("n"), of(0x00)));
+        assertMalformed(MessageType.SETUP, concat(of(0x01, 0x02), str("n"), of(0x00), str("")));
     }
 
     @Test
     void aSetupWithoutARankIsMalformed() {
         // what a peer from before ranks sends: version, role, node id and nothing else
         assertMalformed(MessageType.SETUP, concat(of(0x01, 0x00), str("browser")));
-        assertThat(decodeFramed(MessageType.SETUP, concat(of(0x01, 0x00), str("browser"), of(0x00))))
+        assertThat(decodeFramed(MessageType.SETUP, concat(of(0x01, 0x00), str("browser"), of(0x00), str(""))))
                 .isEqualTo(new Setup(1, Role.VIEWER, "browser"));
+    }
+
+    @Test
+    void aSetupWithoutATokenFieldIsMalformed() {
+        // what a peer from before tokens sends: version, role, node id, rank and nothing else
+        assertMalformed(MessageType.SETUP, concat(of(0x01, 0x01), str("r"), of(0x02)));
+        assertThat(decodeFramed(MessageType.SETUP, concat(of(0x01, 0x01), str("r"), of(0x02), str(""))))
+                .isEqualTo(new Setup(1, Role.RELAY, "r", 2));
+        assertThat(decodeFramed(MessageType.SETUP, concat(of(0x01, 0x01), str("r"), of(0x02), str("tc1.a.b"))))
+                .isEqualTo(new Setup(1, Role.RELAY, "r", 2, "tc1.a.b"));
+        // a token over its limit is refused before its bytes are read
+        assertMalformed(MessageType.SETUP, concat(of(0x01, 0x01), str("r"), of(0x02),
+                varint(Setup.MAX_TOKEN + 1), "t".repeat(Setup.MAX_TOKEN + 1).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void aSetupNeverShowsItsTokenAndANullTokenIsNone() {
+        Setup setup = new Setup(1, Role.RELAY, "r", 2, "tc1.secret.signature");
+        assertThat(setup.toString()).doesNotContain("secret").contains("token=(20 characters)");
+        assertThat(new Setup(1, Role.VIEWER, "v", 0, null)).isEqualTo(new Setup(1, Role.VIEWER, "v"));
+        assertThat(new Setup(1, Role.VIEWER, "v").hasToken()).isFalse();
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new Setup(1, Role.VIEWER, "v", 0, "t".repeat(Setup.MAX_TOKEN + 1)));
     }
 
     @Test
@@ -346,10 +371,26 @@ class ControlPayloadValidationTest {
         ProtocolException e = assertMalformed(MessageType.BACKUPS, candidates(17));
         assertThat(e.getMessage()).contains("17").contains("16");
         Placement placement = (Placement) decodeFramed(MessageType.PLACEMENT,
-                concat(str("p"), str("p:1"), of(0x20), candidates(16)));
+                concat(str("p"), str("p:1"), of(0x20), candidates(16), of(0x00)));
         assertThat(placement.backups()).hasSize(16).element(0).isEqualTo(new Candidate("n0", "a:0", 0));
         e = assertMalformed(MessageType.PLACEMENT, concat(str("p"), str("p:1"), of(0x20), candidates(17)));
         assertThat(e.getMessage()).contains("17").contains("16");
+    }
+
+    @Test
+    void aPlacementBroadcastKeyOfUpTo64BytesIsFineLongerOrTruncatedIsMalformed() {
+        byte[] key64 = new byte[64];
+        java.util.Arrays.fill(key64, (byte) 7);
+        Placement placement = (Placement) decodeFramed(MessageType.PLACEMENT,
+                concat(str("p"), str("p:1"), of(0x01, 0x00, 0x40, 0x40), key64));
+        assertThat(placement.broadcastKey()).isEqualTo(key64);
+        ProtocolException e = assertMalformed(MessageType.PLACEMENT,
+                concat(str("p"), str("p:1"), of(0x01, 0x00, 0x40, 0x41), key64, of(0x07)));
+        assertThat(e.getMessage()).contains("broadcast key").contains("65").contains("64");
+        e = assertMalformed(MessageType.PLACEMENT, concat(str("p"), str("p:1"), of(0x01, 0x00, 0x20), new byte[31]));
+        assertThat(e.getMessage()).contains("broadcast key");
+        // A placement from before keys existed (nothing after the backups) is malformed, not silently keyless.
+        assertMalformed(MessageType.PLACEMENT, concat(str("p"), str("p:1"), of(0x01, 0x00)));
     }
 
     @ParameterizedTest
@@ -404,7 +445,7 @@ class ControlPayloadValidationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0x13, 0x3f, 0xfe, 0xff, 0x3fff, 0x4000, (1L << 62) - 1})
+    @ValueSource(longs = {0x15, 0x3f, 0xfe, 0xff, 0x3fff, 0x4000, (1L << 62) - 1})
     void unknownErrorCodesDecodeAsUnknown(long code) {
         SubscribeError se = (SubscribeError) decodeFramed(MessageType.SUBSCRIBE_ERROR,
                 concat(of(0x09), varint(code), str("why")));

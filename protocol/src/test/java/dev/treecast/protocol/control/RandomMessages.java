@@ -37,6 +37,13 @@ final class RandomMessages {
         };
     }
 
+    /** 0..max random bytes, often exactly an Ed25519 key's 32. */
+    byte[] bytes(int max) {
+        byte[] out = new byte[random.nextBoolean() ? 32 : length(max)];
+        random.nextBytes(out);
+        return out;
+    }
+
     /** 1..max printable ASCII characters without spaces. */
     String name(int max) {
         int n = Math.max(1, length(max));
@@ -120,7 +127,7 @@ final class RandomMessages {
     ControlMessage of(MessageType type) {
         return switch (type) {
             case SETUP -> new Setup(varint(), random.nextBoolean() ? Role.RELAY : Role.VIEWER,
-                    text(Setup.MAX_NODE_ID), varint());
+                    text(Setup.MAX_NODE_ID), varint(), random.nextBoolean() ? "" : text(Setup.MAX_TOKEN));
             case SETUP_OK -> new SetupOk(varint(), text(Setup.MAX_NODE_ID));
             case SUBSCRIBE -> new Subscribe(varint(),
                     new TrackName(name(TrackName.MAX_BROADCAST), name(TrackName.MAX_TRACK)), start(),
@@ -137,7 +144,7 @@ final class RandomMessages {
             case ERROR -> new ErrorMessage(errorCode(), text(SubscribeError.MAX_REASON));
             case JOIN -> new Join(relay());
             case PLACEMENT -> new Placement(text(Setup.MAX_NODE_ID), text(Backups.MAX_ADDRESS), varint(),
-                    candidates());
+                    candidates(), bytes(Placement.MAX_KEY));
             case REPORT -> new Report(relay(), varint(), text(Setup.MAX_NODE_ID), varint());
             case REPAIRED -> new Repaired(text(Setup.MAX_NODE_ID), text(Setup.MAX_NODE_ID), varint());
         };

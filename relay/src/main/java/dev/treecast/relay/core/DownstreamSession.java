@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.ProtocolException;
+import dev.treecast.protocol.auth.AccessToken;
 import dev.treecast.protocol.control.Announce;
 import dev.treecast.protocol.control.ControlMessage;
 import dev.treecast.protocol.control.ErrorMessage;
@@ -39,9 +40,6 @@ import dev.treecast.tree.Ranks;
 public final class DownstreamSession {
     private static final Logger LOG = LoggerFactory.getLogger(DownstreamSession.class);
 
-    /** Subscriptions one session may hold at once. */
-    public static final int MAX_SUBSCRIPTIONS = 64;
-
     private final RelayCore core;
     private final SubscriberLink link;
     private final Map<Long, Subscription> subscriptions = new HashMap<>();
@@ -50,6 +48,11 @@ public final class DownstreamSession {
     private boolean closed;
     private Heartbeat lastHeartbeat;
     private boolean controllerSession;
+    /** Whether this peer's refused subscriptions were logged already (once per peer; all are counted). */
+    private boolean subscriptionLimitLogged;
+    /** The peer's access token once checked (see {@link Admission}); null when it has none. */
+    private AccessToken access;
+    private boolean subscriptionRefusalLogged;
 
     public DownstreamSession(RelayCore core, SubscriberLink link) {
         this.core = core;
@@ -85,6 +88,15 @@ public final class DownstreamSession {
         if (closed) {
             return;
         }
+        long backlog = link.controlBacklog();
+        if (backlog > core.limits().maxControlBacklog()) {
+            // It keeps talking but does not read what we answer: every message would grow the queue.
+            String what = backlog + " bytes of control messages queued for it unread (limit "
+                    + core.limits().maxControlBacklog() + ")";
+            core.limitHit("control-backlog", link.describe(), "closed with LIMIT_EXCEEDED: " + what);
+            close(ErrorCode.LIMIT_EXCEEDED, what);
+            return;
+        }
         try {
             handle(message);
         } catch (ProtocolException e) {
@@ -101,6 +113,15 @@ public final class DownstreamSession {
                 throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
                         "version " + s.version() + " is not supported; this relay speaks " + Alpn.VERSION_1);
             }
+            // Before anything else is said to the peer: who it is (an open fleet admits everyone).
+            AccessToken.Check admitted = core.admission().setup(s, access);
+            if (!admitted.ok()) {
+                core.admission().refused(admitted, link.describe(), "SETUP as " + s.role() + " '" + s.nodeId()
+                        + "' closed");
+                close(admitted.failure().code(), admitted.reason());
+                return;
+            }
+            access = admitted.token();
             // The rule that keeps the tree free of cycles: a parent ranks strictly below its child. Rank 0 from a
             // relay means a hand-configured tree (--parent), or a controller session, which is not checked.
             if (s.role() == Role.RELAY && s.rank() != 0 && core.isDraining()) {
@@ -147,6 +168,12 @@ public final class DownstreamSession {
     }
 
     private void toController(ControlMessage message) {
+        AccessToken.Check allowed = core.admission().treeMessage(role(), access);
+        if (!allowed.ok()) {
+            core.admission().refused(allowed, link.describe(), message.type() + " from '" + peerNodeId() + "' closed");
+            close(allowed.failure().code(), allowed.reason());
+            return;
+        }
         ControlPlane plane = core.controlPlane();
         if (plane == null) {
             throw new ProtocolException(ErrorCode.NOT_CONTROLLER, core.nodeId() + " is not the tree controller; send "
@@ -166,14 +193,48 @@ public final class DownstreamSession {
         return setup;
     }
 
+    /** The peer's checked access token (null when it has none, or in an open fleet). */
+    public AccessToken access() {
+        return access;
+    }
+
+    /**
+     * A token the transport checked before SETUP (a WebTransport CONNECT's, with {@link Admission#viewer}): the
+     * session is admitted as that token's viewer; a token in SETUP must then name the same broadcast.
+     */
+    public void authorize(AccessToken token) {
+        if (setup == null) {
+            access = token;
+        }
+    }
+
     private void subscribe(Subscribe request) {
         long id = request.subscriptionId();
         if (subscriptions.containsKey(id) || waiting.contains(id)) {
             throw new ProtocolException(ErrorCode.DUPLICATE_SUBSCRIPTION, "subscription id " + id + " is in use");
         }
-        if (subscriptions.size() + waiting.size() >= MAX_SUBSCRIPTIONS) {
-            core.metrics().limitHit("subscriptions");
-            refuse(id, ErrorCode.LIMIT_EXCEEDED, "at most " + MAX_SUBSCRIPTIONS + " subscriptions per session");
+        AccessToken.Check allowed = core.admission().subscribe(role(), access, request.track().broadcast());
+        if (!allowed.ok()) {
+            String what = "SUBSCRIBE to " + request.track() + " refused";
+            if (subscriptionRefusalLogged) {
+                core.metrics().authRefused(allowed.failure().tag());
+            } else {
+                subscriptionRefusalLogged = true;
+                core.admission().refused(allowed, link.describe(), what);
+            }
+            refuse(id, allowed.failure().code(), allowed.reason());
+            return;
+        }
+        int max = core.limits().maxSubscriptions();
+        if (subscriptions.size() + waiting.size() >= max) {
+            String what = "at most " + max + " subscriptions per session";
+            if (subscriptionLimitLogged) {
+                core.metrics().limitHit("subscriptions");
+            } else {
+                subscriptionLimitLogged = true;
+                core.limitHit("subscriptions", link.describe(), "SUBSCRIBE refused with LIMIT_EXCEEDED: " + what);
+            }
+            refuse(id, ErrorCode.LIMIT_EXCEEDED, what);
             return;
         }
         waiting.add(id);
@@ -210,6 +271,10 @@ public final class DownstreamSession {
 
     private void fail(ProtocolException e) {
         core.metrics().protocolError(e.code());
+        if (e.code() == ErrorCode.MESSAGE_TOO_LARGE) {
+            // A message over its type's maximum or over what we buffer for one session: a size limit too.
+            core.metrics().limitHit("control-message");
+        }
         LOG.warn("closing {}: {} ({})", link.describe(), e.getMessage(), e.code());
         close(e.code(), e.getMessage());
     }

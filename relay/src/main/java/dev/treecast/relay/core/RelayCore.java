@@ -65,6 +65,9 @@ public final class RelayCore {
     /** Our place in the tree: a child relay must rank strictly above (0 at the root; unplaced: adopt nobody). */
     private long rank;
     private ControlPlane controlPlane;
+    private Limits limits = Limits.DEFAULT;
+    private final LimitLog limitLog;
+    private Admission admission;
 
     private record PendingSubscribe(DownstreamSession session, Subscribe request) {
     }
@@ -82,6 +85,40 @@ public final class RelayCore {
         this.lingerNanos = linger.toNanos();
         this.nanoClock = nanoClock;
         this.rank = upstream == null ? Ranks.ROOT : UNPLACED;
+        this.limitLog = new LimitLog(LOG, nanoClock);
+        this.admission = Admission.open(metrics);
+    }
+
+    /** What one downstream peer may cost this relay (see {@link Limits}). */
+    public Limits limits() {
+        return limits;
+    }
+
+    public void limits(Limits value) {
+        limits = value;
+    }
+
+    /** Who may use this relay: open, or checked against the operator key (see {@link Admission}). */
+    public Admission admission() {
+        return admission;
+    }
+
+    public void admission(Admission value) {
+        admission = value;
+    }
+
+    /**
+     * A downstream peer hit {@code limit}: counted ({@code treecast.relay.limits.hit}) and logged at WARN, at most
+     * once per peer and a few lines a second (see {@link LimitLog}).
+     */
+    public void limitHit(String limit, String peer, String what) {
+        metrics.limitHit(limit);
+        limitLog.hit(limit, peer, what);
+    }
+
+    /** The throttled WARN log of limits, for transports that count a limit in their own metrics. */
+    public LimitLog limitLog() {
+        return limitLog;
     }
 
     private boolean draining;

@@ -25,6 +25,14 @@ public interface SubscriberLink {
 
     void send(ControlMessage message);
 
+    /**
+     * Bytes of control messages {@link #send sent} that QUIC has not taken yet: the peer's stream window is full
+     * because it does not read them (see {@link Limits#maxControlBacklog()}).
+     */
+    default long controlBacklog() {
+        return 0;
+    }
+
     /** Ends the session with {@code code}, telling the peer {@code reason}. */
     void close(ErrorCode code, String reason);
 

@@ -3,6 +3,7 @@ package dev.treecast.relay.quic;
 import java.nio.charset.StandardCharsets;
 
 import dev.treecast.protocol.ErrorCode;
+import dev.treecast.protocol.control.ControlCodec;
 import dev.treecast.protocol.control.ControlMessage;
 import dev.treecast.protocol.control.ErrorMessage;
 import dev.treecast.protocol.data.GroupHeader;
@@ -26,6 +27,8 @@ final class RawQuicLink implements SubscriberLink {
 
     private final QuicChannel connection;
     private final Channel control;
+    /** Bytes of control messages written that QUIC has not taken yet. */
+    private long controlBacklog;
 
     RawQuicLink(QuicChannel connection, Channel control) {
         this.connection = connection;
@@ -58,8 +61,15 @@ final class RawQuicLink implements SubscriberLink {
     @Override
     public void send(ControlMessage message) {
         if (control.isActive()) {
-            control.writeAndFlush(message);
+            int length = ControlCodec.encodedLength(message);
+            controlBacklog += length;
+            control.writeAndFlush(message).addListener(f -> controlBacklog -= length);
         }
+    }
+
+    @Override
+    public long controlBacklog() {
+        return controlBacklog;
     }
 
     @Override
