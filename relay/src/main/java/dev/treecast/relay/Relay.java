@@ -155,10 +155,25 @@ public final class Relay implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A duty cycle later than this after the previous one means this relay's own thread was stalled (a GC pause,
+     * a burst of handshakes, a starved CPU): its parent's heartbeat echoes may be sitting unread in the socket.
+     */
+    private static final long STALL_NANOS = 2 * DUTY_CYCLE_MILLIS * 1_000_000L;
+    private long lastDutyNanos;
+    private long judgeParentFrom;
+
     private void dutyCycle() {
+        long now = System.nanoTime();
+        if (lastDutyNanos != 0 && now - lastDutyNanos > STALL_NANOS) {
+            // Our own silence is not the parent's: let the loop read what arrived meanwhile (the late duty cycles
+            // run back to back, before any I/O) before the agent judges the parent again.
+            judgeParentFrom = now + 2 * DUTY_CYCLE_MILLIS * 1_000_000L;
+        }
+        lastDutyNanos = now;
         core.tick();
-        if (parentLink != null) {
-            parentLink.tick(System.nanoTime());
+        if (parentLink != null && now - judgeParentFrom >= 0) {
+            parentLink.tick(now);
         }
     }
 

@@ -199,7 +199,7 @@ public record RelayConfig(String nodeId, InetSocketAddress bind, List<InetSocket
         private InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 0);
         private List<InetSocketAddress> parents = List.of();
         private Certificates certificates;
-        private QuicSettings downstream = QuicSettings.SUBSCRIBERS;
+        private QuicSettings downstream = QuicSettings.DEFAULT;
         private QuicSettings upstream = QuicSettings.DEFAULT.withIdleTimeout(Duration.ofSeconds(2));
         private long cacheBytes = 256L << 20;
         private Duration cacheDuration = Duration.ofSeconds(10);
