@@ -163,6 +163,19 @@ final class ParentLink implements Upstream {
         execute(agent.move(parentId, address, System.nanoTime()));
     }
 
+    /**
+     * This relay's own thread was stalled until {@code nowNanos} (GC, a burst of handshakes, a starved CPU): the
+     * parents' echoes may be unread in the socket, so their silence is counted from now, not from before the stall.
+     */
+    void stalled(long nowNanos) {
+        if (closed) {
+            return;
+        }
+        for (ParentSession s : new ArrayList<>(sessions.values())) {
+            execute(agent.heard(s.parentId, nowNanos));
+        }
+    }
+
     /** Duty cycle: tells the agent what was heard, then lets it send heartbeats and notice dead parents. */
     void tick(long nowNanos) {
         if (closed) {

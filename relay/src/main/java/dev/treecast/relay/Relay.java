@@ -161,18 +161,17 @@ public final class Relay implements AutoCloseable {
      */
     private static final long STALL_NANOS = 2 * DUTY_CYCLE_MILLIS * 1_000_000L;
     private long lastDutyNanos;
-    private long judgeParentFrom;
 
     private void dutyCycle() {
         long now = System.nanoTime();
-        if (lastDutyNanos != 0 && now - lastDutyNanos > STALL_NANOS) {
-            // Our own silence is not the parent's: let the loop read what arrived meanwhile (the late duty cycles
-            // run back to back, before any I/O) before the agent judges the parent again.
-            judgeParentFrom = now + 2 * DUTY_CYCLE_MILLIS * 1_000_000L;
-        }
+        boolean stalled = lastDutyNanos != 0 && now - lastDutyNanos > STALL_NANOS;
         lastDutyNanos = now;
         core.tick();
-        if (parentLink != null && now - judgeParentFrom >= 0) {
+        if (parentLink != null) {
+            if (stalled) {
+                // Our own silence is not the parent's: count its silence from now.
+                parentLink.stalled(now);
+            }
             parentLink.tick(now);
         }
     }
