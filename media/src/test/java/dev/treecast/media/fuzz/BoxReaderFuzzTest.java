@@ -1,5 +1,7 @@
 package dev.treecast.media.fuzz;
 
+import dev.treecast.testing.FuzzAllocator;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

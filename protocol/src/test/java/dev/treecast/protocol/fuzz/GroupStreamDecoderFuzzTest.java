@@ -1,5 +1,7 @@
 package dev.treecast.protocol.fuzz;
 
+import dev.treecast.testing.FuzzAllocator;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

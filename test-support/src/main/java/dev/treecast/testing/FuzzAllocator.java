@@ -1,4 +1,4 @@
-package dev.treecast.media.fuzz;
+package dev.treecast.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,12 +17,12 @@ import io.netty.buffer.UnpooledByteBufAllocator;
  * to a direct buffer, which slows fuzzing some thirty times; everything else the code under test allocates is
  * still watched by it.
  */
-final class FuzzAllocator extends AbstractByteBufAllocator {
+public final class FuzzAllocator extends AbstractByteBufAllocator {
     private static final ByteBufAllocator UNTRACKED = new UnpooledByteBufAllocator(false, true);
 
     private final List<ByteBuf> allocated = new ArrayList<>();
 
-    FuzzAllocator() {
+    public FuzzAllocator() {
         super(false);
     }
 
@@ -46,12 +46,12 @@ final class FuzzAllocator extends AbstractByteBufAllocator {
     }
 
     /** A heap buffer holding a copy of {@code bytes}. */
-    ByteBuf wrap(byte[] bytes) {
+    public ByteBuf wrap(byte[] bytes) {
         return heapBuffer(bytes.length).writeBytes(bytes);
     }
 
     /** Fails if any buffer handed out is still referenced. */
-    void assertAllReleased() {
+    public void assertAllReleased() {
         for (ByteBuf b : allocated) {
             assertThat(b.refCnt()).as("a buffer of %d bytes is still referenced (a leak)", b.capacity()).isZero();
         }
