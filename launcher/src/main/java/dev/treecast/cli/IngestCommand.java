@@ -21,6 +21,14 @@ import picocli.CommandLine.Option;
                 + " with PUT http://HOST:HTTP_PORT/ingest/<broadcast>; relays join at QUIC_PORT; browsers open"
                 + " http://HOST:HTTP_PORT/watch/<broadcast> and the director sends them to a relay.")
 final class IngestCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE.yaml",
+            description = "Read the settings from this YAML file: each key is one of these flags without its dashes"
+                    + " ('treecast config ingest' prints them all with their defaults); a flag given here wins.")
+    Path config;
+
     @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
 
@@ -86,6 +94,14 @@ final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            try {
+                ConfigFile.apply(spec, config, ConfigFile.IngestFile.class);
+            } catch (ConfigFile.Invalid e) {
+                System.err.println("treecast ingest: " + e.getMessage());
+                return 2;
+            }
+        }
         if (operatorKeyFile != null && operatorKey != null) {
             System.err.println("give the operator key either as --operator-key-file (private: the director mints"
                     + " tokens) or as --operator-key (public: tokens are only checked), not both");

@@ -35,8 +35,21 @@ final class RelayCommand implements Callable<Integer> {
         List<InetSocketAddress> parents;
     }
 
-    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
     Upstream upstream;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE.yaml",
+            description = "Read the settings from this YAML file: each key is one of these flags without its dashes"
+                    + " ('treecast config relay' prints them all with their defaults); a flag given here wins.")
+    Path config;
+
+    @Option(names = "--drain-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "On SIGTERM, how long to wait for child relays to move elsewhere before closing; keep the"
+                    + " orchestrator's grace period longer (default: ${DEFAULT-VALUE}).")
+    int drainTimeout;
 
     @Option(names = "--capacity-mbps", defaultValue = "1000",
             description = "Uplink this relay may use, in Mbit/s (default: ${DEFAULT-VALUE}).")
@@ -142,6 +155,12 @@ final class RelayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            applyConfig();
+        } catch (ConfigFile.Invalid e) {
+            System.err.println("treecast relay: " + e.getMessage());
+            return 2;
+        }
         String id = nodeId != null ? nodeId
                 : "relay-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port;
         RelayConfig.Builder config = RelayConfig.builder().nodeId(id).bind(new InetSocketAddress(bind, port))
@@ -186,9 +205,28 @@ final class RelayCommand implements Callable<Integer> {
         // SIGTERM drains: child relays move to other parents while this relay still feeds them; then the gateway
         // tells its viewers GOING_AWAY (players fail over), then the relay closes.
         List<AutoCloseable> shutdown = new ArrayList<>();
-        shutdown.add(() -> relay.drain(java.time.Duration.ofSeconds(10)));
+        shutdown.add(() -> relay.drain(java.time.Duration.ofSeconds(drainTimeout)));
         shutdown.addAll(running);
         return runUntilTerminated(shutdown);
+    }
+
+    /**
+     * Fills in what {@code --config} has and the command line does not; then requires an upstream: --join or
+     * --parent on the command line (wins whole), else join or parent in the file (one of them).
+     */
+    void applyConfig() {
+        ConfigFile.RelayFile file = config == null ? null : ConfigFile.apply(spec, config, ConfigFile.RelayFile.class);
+        if (upstream == null && file != null && (file.join() != null || file.parent() != null)) {
+            if (file.join() != null && file.parent() != null) {
+                throw new ConfigFile.Invalid(config + ": join and parent are exclusive: give one of them");
+            }
+            upstream = new Upstream();
+            upstream.join = file.join();
+            upstream.parents = file.parent();
+        }
+        if (upstream == null) {
+            throw new ConfigFile.Invalid("give --join HOST:PORT or --parent HOST:PORT (or join or parent in --config)");
+        }
     }
 
     /** Child relays this relay can feed: uplink ÷ stream bitrate, minus the margin. */

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
                 + " relays.",
         subcommands = {DemoCommand.class, IngestCommand.class, RelayCommand.class, SimulateCommand.class, BenchCommand.class,
                 LoadtestCommand.class, TokenCommand.class,
+                ConfigCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Treecast {
     public static void main(String[] args) {
