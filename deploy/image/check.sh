@@ -2,7 +2,7 @@
 # Checks the image Jib wrote (launcher/target/jib-image.tar) without a container engine: its manifest and config,
 # then its layers unpacked into a directory and run there, as a container would run them: chroot as the image's
 # user, with /proc, in a network namespace of its own (only loopback: no port clashes, no traffic out).
-# In it: the ingest and two relays start from the Kubernetes config files (deploy/k8s/config), the second relay is
+# In it: the ingest and two relays start from the Kubernetes config files (deploy/k8s/base/config), the second relay is
 # placed under the first, and SIGTERM makes the first drain: the tree controller moves its child, and it closes.
 #
 #   deploy/image/check.sh [TAR]        as root (chroot, unshare); mvn -Pimage verify runs it
@@ -64,7 +64,7 @@ fi
 
 # --- run it ------------------------------------------------------------------------------------------------------
 mkdir -p "$work/root/proc" "$work/root/etc/treecast"
-cp "$repo/deploy/k8s/config/ingest.yaml" "$repo/deploy/k8s/config/relay.yaml" "$work/root/etc/treecast/"
+cp "$repo/deploy/k8s/base/config/ingest.yaml" "$repo/deploy/k8s/base/config/relay.yaml" "$work/root/etc/treecast/"
 printf '127.0.0.1 localhost treecast-ingest\n' > "$work/root/etc/hosts"   # the Service name, as cluster DNS would
 
 cat > "$work/inside.sh" <<EOF
@@ -105,7 +105,7 @@ timeout 240 unshare --net --mount --pid --fork --mount-proc="$work/root/proc" ba
   > "$work/inside.log" 2>&1 || { cat "$work/inside.log" "$work"/*.log >&2; fail "the image runs (log above)"; }
 out="$(cat "$work/inside.log")"
 grep -q '^READY HTTP/1.1 200' <<<"$out" || fail "relay answers its readiness probe: $out"
-ok "as uid 65532: ingest and relays start from deploy/k8s/config, relay-0 ready (GET /api/edge: 200)"
+ok "as uid 65532: ingest and relays start from deploy/k8s/base/config, relay-0 ready (GET /api/edge: 200)"
 grep -q "draining 1 child relays" "$work/relay-0.log" || { cat "$work"/*.log >&2; fail "relay-0 drains its child on SIGTERM"; }
 grep -q "relay-0: closed" "$work/relay-0.log" || { cat "$work/relay-0.log" >&2; fail "relay-0 closes after draining"; }
 moved="$(grep -o "relay-1: moved from relay-0 to .*" "$work/relay-1.log" | head -1)"

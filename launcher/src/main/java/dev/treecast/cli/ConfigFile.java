@@ -91,7 +91,7 @@ final class ConfigFile {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
-    /** Reads {@code file} as {@code type}; every error names the file, and the key and line where Jackson knows them. */
+    /** Reads {@code file} as {@code type}; every error names the file, and the key and line where known. */
     static <R extends Record> R read(Path file, Class<R> type) {
         try {
             R read = YAML.readValue(file.toFile(), type);

@@ -197,7 +197,8 @@ class ConfigFileTest {
 
     /** Every key's effective value, arrays by content, for comparing two parses. */
     private static Map<String, Object> values(Object command) {
-        CommandLine.Model.CommandSpec spec = command instanceof RelayCommand r ? r.spec : ((IngestCommand) command).spec;
+        CommandLine.Model.CommandSpec spec = command instanceof RelayCommand r ? r.spec
+                : ((IngestCommand) command).spec;
         Map<String, Object> values = new LinkedHashMap<>();
         for (OptionSpec option : ConfigFile.keyedOptions(spec)) {
             Object value = option.group() != null ? null : option.getValue();
