@@ -7,14 +7,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Prints a complete config file (or the README's table) for {@code treecast relay} or {@code treecast ingest}. */
+/** Prints a complete config file (or the README's table) for {@code treecast relay}, {@code ingest} or {@code demo}. */
 @Command(name = "config", mixinStandardHelpOptions = true,
-        description = "Prints every key of the --config file of 'treecast relay' or 'treecast ingest', with its"
-                + " default and what it means: a complete file to edit (deploy/config/*.yaml are its output).")
+        description = "Prints every key of the --config file of 'treecast relay', 'treecast ingest' or 'treecast"
+                + " demo', with its default and what it means: a complete file to edit (deploy/config/*.yaml are its output).")
 final class ConfigCommand implements Callable<Integer> {
-    enum Process { relay, ingest }
+    enum Process { relay, ingest, demo }
 
-    @Parameters(paramLabel = "relay|ingest", description = "Whose config: ${COMPLETION-CANDIDATES}.")
+    @Parameters(paramLabel = "relay|ingest|demo", description = "Whose config: ${COMPLETION-CANDIDATES}.")
     Process process;
 
     @Option(names = "--markdown", description = "A Markdown table (key, default, flag) instead of YAML.")
@@ -27,14 +27,26 @@ final class ConfigCommand implements Callable<Integer> {
     }
 
     static String render(Process process, boolean markdown) {
-        CommandLine.Model.CommandSpec spec = switch (process) {
-            case relay -> new CommandLine(new RelayCommand()).getCommandSpec();
-            case ingest -> new CommandLine(new IngestCommand()).getCommandSpec();
+        CommandLine.Model.CommandSpec spec = new CommandLine(command(process)).getCommandSpec();
+        return markdown ? ConfigFile.markdown(spec, type(process))
+                : ConfigFile.template(process.name(), spec, type(process));
+    }
+
+    /** A fresh command object of {@code treecast <process>}. */
+    static Object command(Process process) {
+        return switch (process) {
+            case relay -> new RelayCommand();
+            case ingest -> new IngestCommand();
+            case demo -> new DemoCommand();
         };
-        Class<? extends Record> type = switch (process) {
+    }
+
+    /** The record its --config file is read into. */
+    static Class<? extends Record> type(Process process) {
+        return switch (process) {
             case relay -> ConfigFile.RelayFile.class;
             case ingest -> ConfigFile.IngestFile.class;
+            case demo -> ConfigFile.DemoFile.class;
         };
-        return markdown ? ConfigFile.markdown(spec, type) : ConfigFile.template(process.name(), spec, type);
     }
 }

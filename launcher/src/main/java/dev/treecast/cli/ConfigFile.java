@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * {@code --config FILE.yaml} for {@code treecast relay} and {@code treecast ingest}: one YAML file per process.
+ * {@code --config FILE.yaml} for {@code treecast relay}, {@code ingest} and {@code demo}: one YAML file per process.
  *
  * <p>The flags are the single source of truth: every key is a long flag of the command without its dashes
  * ({@code http-port} is {@code --http-port}), with the flag's type, default and description. A file is read into a
@@ -76,6 +76,11 @@ final class ConfigFile {
             @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = OperatorKey.class)
             Converters.PublicKey operatorKey,
             Boolean openViewers) {
+    }
+
+    /** Keys of {@code treecast demo}; null = not in the file. */
+    record DemoFile(List<Integer> relays, Integer viewers, String broadcast, String bind, Integer httpPort,
+            Integer quicPort, Integer duration, String advertise, Integer viewerCapacity, Integer killEvery) {
     }
 
     /** Flags that are not keys: the file itself and picocli's own. */
@@ -241,6 +246,10 @@ final class ConfigFile {
         }
         if (t.isPrimitive() || Number.class.isAssignableFrom(t) || t == Boolean.class) {
             return value;
+        }
+        if (option.isMultiValue() && option.auxiliaryTypes().length > 0
+                && Number.class.isAssignableFrom(option.auxiliaryTypes()[0])) {
+            return "[" + String.join(", ", value.split(option.splitRegex())) + "]";
         }
         try {
             StringWriter quoted = new StringWriter();

@@ -18,6 +18,14 @@ import picocli.CommandLine.Option;
                 + " under it (a WebTransport gateway on every leaf), and a few built-in viewers, all in this process;"
                 + " prints the URL a browser opens, then live figures once a second until Ctrl-C.")
 final class DemoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE.yaml",
+            description = "Read the settings from this YAML file: each key is one of these flags without its dashes"
+                    + " ('treecast config demo' prints them all with their defaults); a flag given here wins.")
+    java.nio.file.Path config;
+
     @Option(names = "--relays", split = ",", defaultValue = "2,4", paramLabel = "N[,N...]",
             description = "Relays per level of the tree, top first (default: ${DEFAULT-VALUE}).")
     List<Integer> levels;
@@ -61,6 +69,14 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            try {
+                ConfigFile.apply(spec, config, ConfigFile.DemoFile.class);
+            } catch (ConfigFile.Invalid e) {
+                System.err.println("treecast demo: " + e.getMessage());
+                return 2;
+            }
+        }
         try {
             StaticTree.of("ingest", levels);
         } catch (IllegalArgumentException e) {

@@ -42,6 +42,15 @@ class ConfigFileTest {
         return relay;
     }
 
+    private static DemoCommand demo(String... args) {
+        DemoCommand demo = new DemoCommand();
+        new CommandLine(demo).parseArgs(args);
+        if (demo.config != null) {
+            ConfigFile.apply(demo.spec, demo.config, ConfigFile.DemoFile.class);
+        }
+        return demo;
+    }
+
     private static IngestCommand ingest(String... args) {
         IngestCommand ingest = new IngestCommand();
         new CommandLine(ingest).parseArgs(args);
@@ -141,6 +150,21 @@ class ConfigFileTest {
     }
 
     @Test
+    void theDemoTakesItsTreeShapeAsAListOrAsOneLevel() throws IOException {
+        Path file = dir.resolve("demo.yaml");
+        Files.writeString(file, "relays: [3, 9]\nviewers: 2\nduration: 30\n");
+        DemoCommand demo = demo("--config", file.toString(), "--viewers", "6");
+        assertThat(demo.levels).containsExactly(3, 9);
+        assertThat(demo.viewers).isEqualTo(6);
+        assertThat(demo.durationSeconds).isEqualTo(30);
+        Files.writeString(file, "relays: 5\n");
+        assertThat(demo("--config", file.toString()).levels).containsExactly(5);
+        Files.writeString(file, "relays: [3, x]\n");
+        assertThatThrownBy(() -> demo("--config", file.toString()))
+                .hasMessage(file + ", line 1: key 'relays[1]': expected a whole number, got 'x'");
+    }
+
+    @Test
     void aRelayNeedsExactlyOneUpstreamFromTheFlagsOrTheFile() throws IOException {
         assertThatThrownBy(() -> relay()).isInstanceOf(ConfigFile.Invalid.class)
                 .hasMessageContaining("--join HOST:PORT or --parent HOST:PORT");
@@ -157,10 +181,8 @@ class ConfigFileTest {
     @Test
     void everyFlagIsAKeyAndEveryKeyAFlag() {
         for (ConfigCommand.Process process : ConfigCommand.Process.values()) {
-            Object command = process == ConfigCommand.Process.relay ? new RelayCommand() : new IngestCommand();
-            CommandLine.Model.CommandSpec spec = new CommandLine(command).getCommandSpec();
-            Class<? extends Record> type = process == ConfigCommand.Process.relay ? ConfigFile.RelayFile.class
-                    : ConfigFile.IngestFile.class;
+            CommandLine.Model.CommandSpec spec = new CommandLine(ConfigCommand.command(process)).getCommandSpec();
+            Class<? extends Record> type = ConfigCommand.type(process);
             assertThat(ConfigFile.keys(type).stream().map(k -> "--" + k).toList()).as(process.name())
                     .containsExactlyInAnyOrderElementsOf(
                             ConfigFile.keyedOptions(spec).stream().map(OptionSpec::longestName).toList());
@@ -179,6 +201,8 @@ class ConfigFileTest {
                 .isEqualTo(values(relay(upstream)));
         assertThat(values(ingest("--config", ROOT.resolve("deploy/config/ingest.yaml").toString())))
                 .isEqualTo(values(ingest()));
+        assertThat(values(demo("--config", ROOT.resolve("deploy/config/demo.yaml").toString())))
+                .isEqualTo(values(demo()));
         // ...and a value changed in the file does show (the comparison above can fail).
         Path changed = yaml(Files.readString(ROOT.resolve("deploy/config/relay.yaml")).replace("margin: 0.2",
                 "margin: 0.3"));
@@ -198,7 +222,7 @@ class ConfigFileTest {
     /** Every key's effective value, arrays by content, for comparing two parses. */
     private static Map<String, Object> values(Object command) {
         CommandLine.Model.CommandSpec spec = command instanceof RelayCommand r ? r.spec
-                : ((IngestCommand) command).spec;
+                : command instanceof IngestCommand i ? i.spec : ((DemoCommand) command).spec;
         Map<String, Object> values = new LinkedHashMap<>();
         for (OptionSpec option : ConfigFile.keyedOptions(spec)) {
             Object value = option.group() != null ? null : option.getValue();
