@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 /** Prints a complete config file (or the README's table) for {@code treecast relay}, {@code ingest} or {@code demo}. */
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = "Prints every key of the --config file of 'treecast relay', 'treecast ingest' or 'treecast"
-                + " demo', with its default and what it means: a complete file to edit (deploy/config/*.yaml are its output).")
+/** Prints a complete config file, or the README's table, for {@code treecast relay}, {@code ingest}, {@code demo}. */
 final class ConfigCommand implements Callable<Integer> {
     enum Process { relay, ingest, demo }
 
