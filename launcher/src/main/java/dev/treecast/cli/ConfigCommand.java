@@ -7,10 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Prints a complete config file (or the README's table) for {@code treecast relay}, {@code ingest} or {@code demo}. */
+/** Prints a complete config file, or the README's table, for {@code treecast relay}, {@code ingest}, {@code demo}. */
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = "Prints every key of the --config file of 'treecast relay', 'treecast ingest' or 'treecast"
-/** Prints a complete config file, or the README's table, for {@code treecast relay}, {@code ingest}, {@code demo}. */
+                + " demo', with its default and what it means: a complete file to edit (deploy/config/*.yaml are"
+                + " its output).")
 final class ConfigCommand implements Callable<Integer> {
     enum Process { relay, ingest, demo }
 
