@@ -33,7 +33,8 @@ mkdir -p "$out/opt/java"
   --output "$out/opt/java/openjdk"
 
 # glibc for the JVM and for Netty's native libraries (extracted from their jars to /tmp at run time). libgcc_s is
-# what glibc itself loads to unwind a cancelled thread.
+# what glibc itself loads to unwind a cancelled thread. java.desktop's X11, splash-screen and sound libraries are
+# left out with what they link: a server never loads them (jdeps wants java.desktop for java.beans and the like).
 libs=()
 natives="$(mktemp -d)"
 trap 'rm -rf "$natives"' EXIT
@@ -41,8 +42,8 @@ for jar in "${native_jars[@]}"; do (cd "$natives" && "$jdk/bin/jar" xf "$(readli
 while IFS= read -r elf; do
   while IFS= read -r lib; do libs+=("$lib"); done < <(ldd "$elf" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | grep -v "^$out" || true)
 done < <(find "$out/opt/java/openjdk" "$natives" -type f \( -name '*.so' -o -path '*/bin/*' \) \
-           ! -name 'libawt_xawt.so' ! -name 'libsplashscreen.so' ! -name 'libjsound.so')
-gcc_s="$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ {print $NF; exit}')"
+           ! -name 'libawt_xawt.so' ! -name 'libjawt.so' ! -name 'libsplashscreen.so' ! -name 'libjsound.so')
+gcc_s="$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ {found = $NF} END {print found}')"   # no early exit: SIGPIPE under pipefail
 [ -n "$gcc_s" ] && libs+=("$gcc_s")
 for lib in $(printf '%s\n' "${libs[@]}" | sort -u); do
   mkdir -p "$out$(dirname "$lib")"
