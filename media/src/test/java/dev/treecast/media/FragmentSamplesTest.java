@@ -132,7 +132,7 @@ class FragmentSamplesTest {
             // what @moq/hang's own CMAF reader computes too) are ffprobe's less that constant.
             long shift = -video.stream().mapToLong(f -> f.sample().compositionOffset()).min().orElseThrow();
             assertThat(shift).as("there are negative composition offsets").isPositive();
-            List<Packet> iso = packets.stream().map(p -> new Packet(p.pts() - shift, p.dts(), p.size(), p.key()))
+            List<Packet> iso = packets.stream().map(k -> new Packet(k.pts() - shift, k.dts(), k.size(), k.key()))
                     .toList();
             assertMatches(video, iso);
             assertThat(video).as("some frames are presented out of decode order").anyMatch(f ->
