@@ -9,7 +9,7 @@
 // window.treemap.state() reports what is drawn (read back from the SVG, not from the data) for tests.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const SLOT_X = 96;
+const SLOT_X = 128;
 const ROW_Y = 120;
 const MARGIN_X = 60;
 const MARGIN_Y = 50;
@@ -168,7 +168,8 @@ function render(snapshot) {
     g.dataset.health = n.health;
     g.dataset.level = String(p.row);
     g.setAttribute('transform', `translate(${p.px},${p.py})`);
-    const [ring, body, cross, idText, sub] = g.children;
+    const part = (cls) => g.querySelector(`:scope > .${cls}`);
+    const [ring, body, cross, idText, sub] = ['ring', 'body', 'cross', 'id', 'sub'].map(part);
     body.setAttribute('r', r.toFixed(1));
     ring.setAttribute('r', r.toFixed(1));
     const c = r * 0.45;
@@ -177,8 +178,9 @@ function render(snapshot) {
     idText.textContent = n.id;
     sub.setAttribute('y', (r + 25).toFixed(1));
     sub.textContent = n.health === 'dead' ? 'dead' : n.health === 'draining' ? 'drained'
-        : n.id === snapshot.root ? `${n.children} children · ${formatRate(n.outBytesPerSecond)}`
-        : `${n.children}/${n.capacity} · ${formatRate(n.outBytesPerSecond)}${n.viewers ? ` · ${n.viewers} viewers` : ''}`;
+        : [formatRate(n.outBytesPerSecond),
+           n.id === snapshot.root ? `${n.children} relays` : n.capacity > 0 ? `${n.children}/${n.capacity} relays` : '',
+           n.viewers ? `${n.viewers} viewer${n.viewers === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
     setTitle(g, `${n.id} (${n.health})\nparent: ${n.parent || '—'}\nregion: ${n.region || '—'}\n`
         + `child relays: ${n.children} of ${n.capacity}\nviewers: ${n.viewers}\n`
         + `in: ${formatRate(n.inBytesPerSecond)}\nout: ${formatRate(n.outBytesPerSecond)}`);
@@ -199,6 +201,7 @@ function render(snapshot) {
     li.className = `${e.kind} fresh`;
     li.dataset.kind = e.kind;
     li.dataset.node = e.node;
+    li.dataset.text = e.text;
     const time = document.createElement('time');
     time.textContent = new Date(now - e.agoMs).toLocaleTimeString([], { hour12: false });
     li.append(time, document.createTextNode(e.text));
@@ -289,7 +292,7 @@ window.treemap = {
         width: Number(p.getAttribute('stroke-width')),
       })),
       log: [...logList.children].map((li) => ({ kind: li.dataset.kind, node: li.dataset.node,
-                                                text: li.textContent })),
+                                                text: li.dataset.text })),
     };
   },
 };

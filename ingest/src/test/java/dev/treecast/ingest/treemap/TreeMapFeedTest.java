@@ -125,7 +125,7 @@ class TreeMapFeedTest {
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
         assertThat(page.body()).contains("<svg id=\"tree\"", "src=\"/tree/treemap.js\"")
-                .doesNotContain("src=\"http", "href=\"http", "url(http", "<link");
+                .doesNotContain("src=\"http", "href=\"http", "url(http", "@import");
         HttpResponse<String> script = get("/tree/treemap.js");
         assertThat(script.statusCode()).isEqualTo(200);
         assertThat(script.body()).contains("new EventSource('/api/tree/events')").doesNotContain("import ");
