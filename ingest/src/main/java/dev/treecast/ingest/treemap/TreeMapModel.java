@@ -26,6 +26,13 @@ import dev.treecast.tree.TreeNode;
 public final class TreeMapModel {
     /** Two counter readings closer than this give no rate (a report sent early, e.g. right after a move). */
     static final long MIN_RATE_INTERVAL_NANOS = Duration.ofMillis(500).toNanos();
+    /**
+     * A rate spans the readings of about this long: reports arrive about once a second, with jitter (the times are
+     * the controller's, at arrival), and a subscription starts with a burst from the parent's cache; a few seconds
+     * smooth both out.
+     */
+    static final long RATE_WINDOW_NANOS = Duration.ofSeconds(3).toNanos();
+    private static final int MAX_READINGS = 8;
 
     private final String rootId;
     private final long ghostNanos;
@@ -43,10 +50,12 @@ public final class TreeMapModel {
     private long version;
     private long seq;
 
+    private record Reading(long at, long received, long forwarded) {
+    }
+
     private static final class Traffic {
-        long received;
-        long forwarded;
-        long at;
+        /** Oldest first; the newest is the last reading. */
+        final ArrayDeque<Reading> readings = new ArrayDeque<>(MAX_READINGS);
         long inRate;
         long outRate;
         boolean sampled;
@@ -76,30 +85,46 @@ public final class TreeMapModel {
     }
 
     /**
-     * A relay's byte counters from its report: a rate is the difference to the previous reading over the time
-     * between them, once they are at least {@link #MIN_RATE_INTERVAL_NANOS} apart. A counter that went down (the
-     * relay restarted under the same id) starts over.
+     * A relay's byte counters from its report. A rate is the difference between this reading and the oldest one of
+     * the last {@link #RATE_WINDOW_NANOS}, over the time between them; a reading less than
+     * {@link #MIN_RATE_INTERVAL_NANOS} after the previous one is ignored. A counter that went down (the relay
+     * restarted under the same id) starts over.
      */
     public void traffic(String node, long bytesReceived, long bytesForwarded, long nowNanos) {
-        Traffic t = traffic.get(node);
-        if (t == null) {
-            t = new Traffic();
-            traffic.put(node, t);
-        } else if (bytesReceived < t.received || bytesForwarded < t.forwarded) {
+        Traffic t = traffic.computeIfAbsent(node, k -> new Traffic());
+        Reading newest = t.readings.peekLast();
+        if (newest != null && (bytesReceived < newest.received() || bytesForwarded < newest.forwarded())) {
+            t.readings.clear();
             t.inRate = 0;
             t.outRate = 0;
-        } else {
-            long dt = nowNanos - t.at;
-            if (dt < MIN_RATE_INTERVAL_NANOS) {
-                return;
+        } else if (newest != null && nowNanos - newest.at() < MIN_RATE_INTERVAL_NANOS) {
+            return;
+        }
+        t.readings.addLast(new Reading(nowNanos, bytesReceived, bytesForwarded));
+        // Keep the newest reading at least a window old (the rate's base), and at most MAX_READINGS.
+        while (t.readings.size() > MAX_READINGS) {
+            t.readings.removeFirst();
+        }
+        while (t.readings.size() > 2) {
+            Reading second = secondOf(t.readings);
+            if (nowNanos - second.at() < RATE_WINDOW_NANOS) {
+                break;
             }
-            t.inRate = perSecond(bytesReceived - t.received, dt);
-            t.outRate = perSecond(bytesForwarded - t.forwarded, dt);
+            t.readings.removeFirst();
+        }
+        if (t.readings.size() >= 2) {
+            Reading base = t.readings.peekFirst();
+            long dt = nowNanos - base.at();
+            t.inRate = perSecond(bytesReceived - base.received(), dt);
+            t.outRate = perSecond(bytesForwarded - base.forwarded(), dt);
             t.sampled = true;
         }
-        t.received = bytesReceived;
-        t.forwarded = bytesForwarded;
-        t.at = nowNanos;
+    }
+
+    private static Reading secondOf(ArrayDeque<Reading> readings) {
+        Iterator<Reading> it = readings.iterator();
+        it.next();
+        return it.next();
     }
 
     private static long perSecond(long bytes, long nanos) {

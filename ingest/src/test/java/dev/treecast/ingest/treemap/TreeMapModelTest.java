@@ -67,10 +67,25 @@ class TreeMapModelTest {
         model.traffic("relay-1.1", 1_000_000, 0, S);
         model.traffic("relay-1.1", 1_100_000, 0, S + 100 * MS); // a report sent early: no rate from 100 ms
         assertThat(find(model.snapshot(tree(), S + 100 * MS), "relay-1.1").inBytesPerSecond()).isEqualTo(1_000_000);
-        model.traffic("relay-1.1", 3_000_000, 0, 2 * S);
-        assertThat(find(model.snapshot(tree(), 2 * S), "relay-1.1").inBytesPerSecond()).isEqualTo(2_000_000);
+        model.traffic("relay-1.1", 3_000_000, 0, 2 * S); // over both seconds since the first reading
+        assertThat(find(model.snapshot(tree(), 2 * S), "relay-1.1").inBytesPerSecond()).isEqualTo(1_500_000);
         model.traffic("relay-1.1", 10, 0, 3 * S); // restarted under the same id
         assertThat(find(model.snapshot(tree(), 3 * S), "relay-1.1").inBytesPerSecond()).isZero();
+    }
+
+    @Test
+    void aRateSpansAFewSecondsSoThatASubscriptionsFirstBurstFadesOut() {
+        // A burst of a whole group from the parent's cache, then 250 000 bytes a second.
+        long[] counters = {0, 1_000_000, 1_250_000, 1_500_000, 1_750_000, 2_000_000};
+        List<Long> rates = new ArrayList<>();
+        for (int i = 0; i < counters.length; i++) {
+            model.traffic("relay-1.1", counters[i], counters[i], i * S);
+            rates.add(find(model.snapshot(tree(), i * S), "relay-1.1").inBytesPerSecond());
+        }
+        assertThat(rates).containsExactly(0L, 1_000_000L, 625_000L, 500_000L, 250_000L, 250_000L);
+        model.traffic("relay-1.1", 2_300_000, 2_300_000, 6 * S + 200 * MS); // a late report, then a prompt one
+        model.traffic("relay-1.1", 2_500_000, 2_500_000, 7 * S);
+        assertThat(find(model.snapshot(tree(), 7 * S), "relay-1.1").inBytesPerSecond()).isEqualTo(250_000);
     }
 
     @Test
