@@ -56,8 +56,8 @@ public record TreeMapSnapshot(long version, String root, int relays, int depth, 
      * @param capacity                child relays it may feed (its slots)
      * @param children                child relays it feeds now (in the map)
      * @param viewers                 viewers it serves itself
-     * @param inBytesPerSecond        object payload received from its parent (the root: 0)
-     * @param outBytesPerSecond       object payload sent to child relays and viewers (the root: what its children
+     * @param inBytesPerSecond        object bytes received from its parent (the root: 0)
+     * @param outBytesPerSecond       object bytes sent to child relays and viewers (the root: what its children
      *                                receive); the node's load
      */
     public record Node(String id, String parent, int level, String region, int capacity, int children, int viewers,

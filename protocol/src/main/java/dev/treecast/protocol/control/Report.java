@@ -8,9 +8,9 @@ import io.netty.buffer.ByteBuf;
  * REPORT (0x22): sent by a relay to the tree controller about once a second on its controller session. It is soft
  * state: the controller keeps no durable map of the tree and, after a restart, rebuilds it from the reports that
  * arrive. It carries the relay's description, its rank, its current parent ({@code parentId}, empty while it is
- * repairing and has none), how many viewers it serves itself, and its traffic so far: object payload bytes received
- * from upstream ({@code bytesReceived}) and written downstream to child relays and viewers ({@code bytesForwarded}),
- * both counted since the relay started. The controller derives throughputs from two reports (the tree map's edges
+ * repairing and has none), how many viewers it serves itself, and its traffic so far: bytes of objects (as on the
+ * wire: header, payload, signature) received from upstream ({@code bytesReceived}) and written downstream to child
+ * relays and viewers ({@code bytesForwarded}), both counted since the relay started. The controller derives throughputs from two reports (the tree map's edges
  * and node loads); counters rather than rates, so that a lost or late report costs precision, not correctness.
  *
  * <p>Wire: {@code node id (string) | address (string) | region (string) | slots (varint) | web transport (string)
