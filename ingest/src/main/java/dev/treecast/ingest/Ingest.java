@@ -66,6 +66,7 @@ public final class Ingest implements AutoCloseable {
     private volatile TreeControllerHost tree;
     private TreeController.Config controllerConfig;
     private io.netty.util.concurrent.ScheduledFuture<?> treeDuty;
+    private dev.treecast.ingest.treemap.TreeMapFeed treeMap;
     private IngestMetrics metrics;
     private EventLoopGroup httpGroup;
     private Channel http;
@@ -109,6 +110,10 @@ public final class Ingest implements AutoCloseable {
             response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
             return response;
         });
+        // The live tree map: GET /tree (the page), /api/tree/map (a snapshot), /api/tree/events (SSE).
+        treeMap = new dev.treecast.ingest.treemap.TreeMapFeed(() -> tree.treeMap(),
+                dev.treecast.ingest.treemap.TreeMapFeed.DEFAULT_MAX_CLIENTS, registry);
+        treeMap.install(routes);
         StaticFiles player = new StaticFiles();
         routes.fallback(q -> player.response(q.path()));
         httpGroup = Transports.newGroup(1, "ingest-http");
@@ -336,6 +341,11 @@ public final class Ingest implements AutoCloseable {
             tree = fresh;
             return null;
         });
+    }
+
+    /** The live tree map's page and feed on the HTTP port. */
+    public dev.treecast.ingest.treemap.TreeMapFeed treeMapFeed() {
+        return treeMap;
     }
 
     /** The tree controller's adapter (its map: {@code tree().view()}). */

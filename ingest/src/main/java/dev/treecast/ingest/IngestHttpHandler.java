@@ -104,6 +104,11 @@ final class IngestHttpHandler extends ChannelInboundHandlerAdapter {
             if (content instanceof LastHttpContent) {
                 HttpRequest request = pendingGet;
                 pendingGet = null;
+                if (ingest.treeMapFeed().handles(request)) {
+                    discarding = true; // the connection is the feed's now: nothing else is read from it
+                    ingest.treeMapFeed().open(ctx, request);
+                    return;
+                }
                 FullHttpResponse response = routes.handle(request);
                 boolean keepAlive = HttpUtil.isKeepAlive(request);
                 if (keepAlive) {

@@ -106,6 +106,8 @@ final class Demo implements AutoCloseable {
         }
         out.printf("open %s in Chromium to watch (WebTransport through the tree); the tree: %s/api/tree%n",
                 playerUrl(), cluster.httpBase());
+        out.printf("tree map    %s/tree (live: relays sized by load, coloured by health, repairs as they happen)%n",
+                cluster.httpBase());
         if (options.killEvery() != null) {
             chaos = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "demo-chaos"));
             long every = options.killEvery().toMillis();

@@ -35,6 +35,7 @@ class DemoCommandTest {
         String output = captured.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(output).isZero();
         assertThat(output).contains("relay-1.1", "relay-1.2", "relay-2.1", "relay-2.4", "4 viewers");
+        assertThat(output).containsPattern("tree map +http://127\\.0\\.0\\.1:\\d+/tree ");
         List<String> lines = output.lines().filter(l -> l.contains("viewers:")).toList();
         assertThat(lines).as(output).isNotEmpty();
         Matcher last = VIEWERS.matcher(lines.get(lines.size() - 1));

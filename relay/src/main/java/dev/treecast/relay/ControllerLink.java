@@ -122,7 +122,9 @@ final class ControllerLink {
             return;
         }
         String parent = parents.parentId();
-        session.send(new Report(describe.get(), core.rank(), parent == null ? "" : parent, core.viewerCount()));
+        // The counters are plain fields of this thread (the relay's loop); the controller turns them into rates.
+        session.send(new Report(describe.get(), core.rank(), parent == null ? "" : parent, core.viewerCount(),
+                core.metrics().bytesReceived(), core.metrics().bytesForwarded()));
     }
 
     /** Reports now (e.g. right after a planned change of parent), rather than at the next period. */

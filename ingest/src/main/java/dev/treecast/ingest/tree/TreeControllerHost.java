@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.treecast.ingest.director.Director;
+import dev.treecast.ingest.treemap.TreeMapModel;
+import dev.treecast.ingest.treemap.TreeMapSnapshot;
 import dev.treecast.protocol.control.Backups;
 import dev.treecast.protocol.control.Candidate;
 import dev.treecast.protocol.control.ControlMessage;
@@ -50,6 +52,9 @@ public final class TreeControllerHost implements ControlPlane {
     /** Viewers per relay from its last report, read by the director on the HTTP thread. */
     private final Map<String, Integer> viewers = new ConcurrentHashMap<>();
     private volatile List<TreeNode> view = List.of();
+    /** The tree map's state (throughputs, recent events, ghosts), owned by this host's thread. */
+    private final TreeMapModel treeMap;
+    private volatile TreeMapSnapshot treeMapSnapshot;
 
     /**
      * @param broadcastKey the ingest's raw Ed25519 public key, sent in every PLACEMENT so that relays can verify
@@ -62,6 +67,9 @@ public final class TreeControllerHost implements ControlPlane {
         this.viewerCapacity = viewerCapacity;
         this.broadcastKey = broadcastKey.clone();
         this.nanoClock = nanoClock;
+        String rootId = controller.view().get(0).id();
+        this.treeMap = new TreeMapModel(rootId, java.time.Duration.ofSeconds(10), 32);
+        this.treeMapSnapshot = TreeMapSnapshot.empty(rootId);
     }
 
     @Override
@@ -76,6 +84,7 @@ public final class TreeControllerHost implements ControlPlane {
                         placement.rank(), info.slots(), info.region());
                 session.link().send(new Placement(placement.parentId(), placement.parentAddress(), placement.rank(),
                         candidates(placement.backups()), broadcastKey));
+                treeMap.joined(info.id(), placement.parentId(), now);
                 route(controller.drainJoinCommands());
                 edge(info);
             }
@@ -85,6 +94,7 @@ public final class TreeControllerHost implements ControlPlane {
                 controller.report(new dev.treecast.tree.Report(info, report.rank(),
                         report.parentId().isEmpty() ? null : report.parentId(), (int) report.viewers()), now);
                 viewers.put(info.id(), (int) report.viewers());
+                treeMap.traffic(info.id(), report.bytesReceived(), report.bytesForwarded(), now);
                 edge(info);
             }
             case Repaired repaired -> {
@@ -97,12 +107,16 @@ public final class TreeControllerHost implements ControlPlane {
                         forget(repaired.oldParentId());
                     }
                     controller.reparented(id, repaired.newParentId(), now);
+                    treeMap.repaired(id, repaired.oldParentId(), repaired.newParentId(), repaired.tookMicros(), now);
+                    refreshView();
+                    treeMapSnapshot = treeMap.snapshot(view, now);
                 }
             }
             case GoAway goAway -> {
                 String id = ids.get(session);
                 if (id != null) {
                     LOG.info("tree: {} drains", id);
+                    treeMap.draining(id, now);
                     route(controller.drain(id, now));
                     forget(id);
                 }
@@ -124,13 +138,20 @@ public final class TreeControllerHost implements ControlPlane {
 
     /** Periodic duty on the root's loop: the controller's failure detection and rebalancing. */
     public void tick() {
-        route(controller.tick(nanoClock.getAsLong()));
+        long now = nanoClock.getAsLong();
+        route(controller.tick(now));
         for (TreeNode node : view) {
             if (controller.node(node.id()) == null) {
                 forget(node.id());
             }
         }
         refreshView();
+        treeMapSnapshot = treeMap.snapshot(view, now);
+    }
+
+    /** The tree map as of the last tick or repair (safe from any thread). */
+    public TreeMapSnapshot treeMap() {
+        return treeMapSnapshot;
     }
 
     /** The tree as last seen (safe from any thread). */
@@ -169,6 +190,7 @@ public final class TreeControllerHost implements ControlPlane {
                     DownstreamSession s = sessions.get(move.node());
                     if (s != null && !s.isClosed()) {
                         LOG.info("tree: moving {} under {}", move.node(), move.parentId());
+                        treeMap.moving(move.node(), move.parentId(), nanoClock.getAsLong());
                         s.link().send(new Move(move.parentId(), move.parentAddress()));
                     }
                 }

@@ -275,7 +275,7 @@ class ControlCodecTest {
                 new ErrorMessage(ErrorCode.UNKNOWN, reason),
                 new Join(relay),
                 new Placement(nodeId, address, Varint.MAX, sixteen),
-                new Report(relay, Varint.MAX, nodeId, Varint.MAX),
+                new Report(relay, Varint.MAX, nodeId, Varint.MAX, Varint.MAX, Varint.MAX),
                 new Repaired(nodeId, nodeId, Varint.MAX));
         assertThat(largest).extracting(ControlMessage::type).containsExactly(MessageType.values());
         for (ControlMessage m : largest) {

@@ -147,14 +147,19 @@ class ControlMessageBytesTest {
                 Arguments.of(new Placement("p", "p:1", 1, List.of(), KEY), join(new int[] {
                         0x21, 0x29, 0x01, 0x70, 0x03, 0x70, 0x3a, 0x31, 0x01, 0x00, 0x20}, KEY_BYTES)),
                 // REPORT 0x22: the JOIN description above (13) | rank 2 (02) | parent "root" (04 72 6f 6f 74) |
-                // viewers 1000 (43 e8) -> payload 13+1+5+2 = 21
+                // viewers 1000 (43 e8) | no traffic yet: received 0 (00), forwarded 0 (00) -> payload 13+1+5+2+2 = 23
                 Arguments.of(new Report(EU_R1, 2, "root", 1000), new int[] {
-                        0x22, 0x15, 0x02, 0x72, 0x31, 0x03, 0x68, 0x3a, 0x31, 0x02, 0x65, 0x75, 0x04, 0x00, 0x00,
-                        0x02, 0x04, 0x72, 0x6f, 0x6f, 0x74, 0x43, 0xe8}),
-                // while repairing: no parent; "r" (01 72), four empty fields / zeros, rank 1, "" parent, 0 viewers
-                // -> payload 2+1+1+1+1+1+1+1+1 = 10
+                        0x22, 0x17, 0x02, 0x72, 0x31, 0x03, 0x68, 0x3a, 0x31, 0x02, 0x65, 0x75, 0x04, 0x00, 0x00,
+                        0x02, 0x04, 0x72, 0x6f, 0x6f, 0x74, 0x43, 0xe8, 0x00, 0x00}),
+                // with traffic: received 1 000 000 = 0xf4240 (80 0f 42 40), forwarded 63 (3f) -> payload 13+1+5+2+4+1
+                // = 26
+                Arguments.of(new Report(EU_R1, 2, "root", 1000, 1_000_000, 63), new int[] {
+                        0x22, 0x1a, 0x02, 0x72, 0x31, 0x03, 0x68, 0x3a, 0x31, 0x02, 0x65, 0x75, 0x04, 0x00, 0x00,
+                        0x02, 0x04, 0x72, 0x6f, 0x6f, 0x74, 0x43, 0xe8, 0x80, 0x0f, 0x42, 0x40, 0x3f}),
+                // while repairing: no parent; "r" (01 72), four empty fields / zeros, rank 1, "" parent, 0 viewers,
+                // 0 and 0 bytes -> payload 2+1+1+1+1+1+1+1+1+1+1 = 12
                 Arguments.of(new Report(new RelayDescription("r", "", "", 0, "", ""), 1, "", 0), new int[] {
-                        0x22, 0x0a, 0x01, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00}),
+                        0x22, 0x0c, 0x01, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00}),
                 // REPAIRED 0x23: "p1" (02 70 31) | "p2" (02 70 32) | 250000 us = 0x3d090, four bytes (80 03 d0 90)
                 // -> payload 3+3+4 = 10
                 Arguments.of(new Repaired("p1", "p2", 250_000), new int[] {

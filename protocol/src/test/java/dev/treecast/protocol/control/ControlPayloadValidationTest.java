@@ -146,6 +146,7 @@ class ControlPayloadValidationTest {
                         List.of(new Candidate("b", "b:2", 2), new Candidate("ü", "c:3", Varint.MAX))),
                 new Report(DESCRIPTION, 2, "root", 1000),
                 new Report(BARE, Varint.MAX, "", 0),
+                new Report(DESCRIPTION, 2, "root", 1000, 123_456_789, Varint.MAX),
                 new Repaired("p1", "p2", 250_000),
                 new Repaired("", "", Varint.MAX));
     }
@@ -612,6 +613,10 @@ class ControlPayloadValidationTest {
                     new Placement("p", "p:1", -1, List.of()), out));
             assertThatIllegalArgumentException().isThrownBy(() -> ControlCodec.encode(
                     new Report(BARE, 1, "", Varint.MAX + 1), out));
+            assertThatIllegalArgumentException().isThrownBy(() -> ControlCodec.encode(
+                    new Report(BARE, 1, "", 0, -1, 0), out));
+            assertThatIllegalArgumentException().isThrownBy(() -> ControlCodec.encode(
+                    new Report(BARE, 1, "", 0, 0, Varint.MAX + 1), out));
             assertThatIllegalArgumentException().isThrownBy(() -> ControlCodec.encode(
                     new Repaired("a", "b", Long.MIN_VALUE), out));
             assertThat(readable(out)).containsExactly(0xaa);

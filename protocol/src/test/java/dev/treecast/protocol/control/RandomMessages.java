@@ -145,7 +145,7 @@ final class RandomMessages {
             case JOIN -> new Join(relay());
             case PLACEMENT -> new Placement(text(Setup.MAX_NODE_ID), text(Backups.MAX_ADDRESS), varint(),
                     candidates(), bytes(Placement.MAX_KEY));
-            case REPORT -> new Report(relay(), varint(), text(Setup.MAX_NODE_ID), varint());
+            case REPORT -> new Report(relay(), varint(), text(Setup.MAX_NODE_ID), varint(), varint(), varint());
             case REPAIRED -> new Repaired(text(Setup.MAX_NODE_ID), text(Setup.MAX_NODE_ID), varint());
         };
     }

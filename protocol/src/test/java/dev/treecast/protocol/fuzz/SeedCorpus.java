@@ -79,7 +79,7 @@ class SeedCorpus {
                 new ErrorMessage(ErrorCode.RANK_REFUSED, "rank 3 is not above 5"),
                 new Join(relay),
                 new Placement("relay-a", "10.0.0.1:4433", 4, backups),
-                new Report(relay, 4, "relay-a", 250),
+                new Report(relay, 4, "relay-a", 250, 1_048_576, 3_145_728),
                 new Repaired("relay-a", "relay-c", 180_000));
 
         Path control = RESOURCES.resolve("ControlCodecFuzzTestInputs").resolve("decode");
