@@ -15,12 +15,19 @@ import java.util.Set;
  * <p>Pure and not thread-safe: every method takes the event and the current time, and returns what the relay must
  * do ({@link Action}s) for its adapter to carry out; nothing here opens a socket or reads a clock.
  *
- * <p><b>Repair</b> (the parent is lost: {@link #parentLost}, or not heard from for {@code deadAfter}, see
+ * <p><b>Repair</b> (the parent is lost: {@link #parentLost}, or not heard from for {@link #deadAfterNanos()}, see
  * {@link #tick}): the agent tries its backups in the controller's order without asking the controller, skipping the
  * lost parent (except the root, rank 0, which is always worth retrying) and every backup whose rank is not below its
  * own. The first that accepts becomes the parent ({@link Action.Repaired}). When none is left it reports
  * {@link Action.Detached} and retries the list every {@code attemptTimeout} until a new placement or backup list
  * arrives.
+ *
+ * <p><b>Dead-parent detection adapts to the link</b>: {@code deadAfter} is the floor. Heartbeat round trips give a
+ * smoothed RTT and its variation (RFC 6298), and a parent is dead only after a heartbeat interval, one round trip and
+ * two QUIC probe timeouts ({@code srtt + 4·rttvar + 25 ms} max ack delay) of silence: on a link with tens of ms of
+ * delay one lost packet stalls the ordered control stream for about a probe timeout, which a fixed 150 ms took for a
+ * dead parent. The RTT samples include the parent's own queueing, so a parent slowed by load also gets more time. The
+ * estimate starts afresh with each parent and is capped at {@link #MAX_DEAD_AFTER_FACTOR} × {@code deadAfter}.
  *
  * <p><b>Moves</b> ({@link #move}, {@link #goAway}) are make-before-break: the old parent is kept until
  * {@link #connected} for the new one, then dropped ({@link Action.Moved}). A controller move whose target fails is
@@ -92,6 +99,14 @@ public final class RelayAgent {
 
     private enum Op { JOIN, REPAIR, MOVE, GOAWAY }
 
+    /** The adaptive dead-after never exceeds this many times the configured one. */
+    public static final int MAX_DEAD_AFTER_FACTOR = 10;
+    /** QUIC's default max_ack_delay (RFC 9000), part of a probe timeout. */
+    private static final long MAX_ACK_DELAY = Duration.ofMillis(25).toNanos();
+    private static final long GRANULARITY = Duration.ofMillis(1).toNanos();
+    /** Send times of the last heartbeats, by sequence modulo the length. */
+    private static final int BEATS_REMEMBERED = 32;
+
     private final String selfId;
     private final long heartbeatEvery;
     private final long deadAfter;
@@ -105,6 +120,11 @@ public final class RelayAgent {
     private long lastHeard;
     private long lastBeat;
     private long sequence;
+    private final long[] beatSequence = new long[BEATS_REMEMBERED];
+    private final long[] beatSentAt = new long[BEATS_REMEMBERED];
+    /** Smoothed heartbeat RTT to the current parent and its variation (nanoseconds); srtt < 0: no sample yet. */
+    private long srtt = -1;
+    private long rttvar;
 
     private Op op;
     /** What a detached agent resumes when it retries: finishing a join, or a repair. */
@@ -190,6 +210,7 @@ public final class RelayAgent {
             parent = candidate;
             candidate = null;
             queue.clear();
+            srtt = -1;
             lastHeard = nowNanos;
             lastBeat = nowNanos;
             switch (op) {
@@ -224,7 +245,37 @@ public final class RelayAgent {
 
     /** The parent answered a heartbeat: it is alive. */
     public List<Action> heartbeatAcked(String parentId, long sequence, long nowNanos) {
+        int slot = (int) Math.floorMod(sequence, (long) BEATS_REMEMBERED);
+        if (parent != null && parent.id().equals(parentId) && sequence > 0 && beatSequence[slot] == sequence) {
+            beatSequence[slot] = 0;
+            long sample = Math.max(0, nowNanos - beatSentAt[slot]);
+            if (srtt < 0) {
+                srtt = sample;
+                rttvar = sample / 2;
+            } else {
+                rttvar = (3 * rttvar + Math.abs(srtt - sample)) / 4;
+                srtt = (7 * srtt + sample) / 8;
+            }
+        }
         return heard(parentId, nowNanos);
+    }
+
+    /**
+     * How long the current parent may be silent before it is dead: the configured {@code deadAfter}, or more on a
+     * link whose heartbeat round trips say one lost packet can take longer to recover (see the class comment).
+     */
+    public long deadAfterNanos() {
+        if (srtt < 0) {
+            return deadAfter;
+        }
+        long pto = srtt + Math.max(4 * rttvar, GRANULARITY) + MAX_ACK_DELAY;
+        long adaptive = heartbeatEvery + srtt + 2 * pto;
+        return Math.min(Math.max(deadAfter, adaptive), deadAfter * MAX_DEAD_AFTER_FACTOR);
+    }
+
+    /** The smoothed heartbeat round trip to the current parent in nanoseconds, or -1 before the first answer. */
+    public long smoothedRttNanos() {
+        return srtt;
     }
 
     /** Anything from the parent (data, heartbeat ack) shows it is alive. */
@@ -340,12 +391,15 @@ public final class RelayAgent {
     public List<Action> tick(long nowNanos) {
         List<Action> out = new ArrayList<>();
         if (parent != null) {
-            if (nowNanos - lastHeard >= deadAfter) {
+            if (nowNanos - lastHeard >= deadAfterNanos()) {
                 out.add(new Action.Drop(parent.id()));
                 lose(nowNanos, out);
             } else if (nowNanos - lastBeat >= heartbeatEvery) {
                 lastBeat = nowNanos;
-                out.add(new Action.Heartbeat(parent.id(), ++sequence));
+                int slot = (int) Math.floorMod(++sequence, (long) BEATS_REMEMBERED);
+                beatSequence[slot] = sequence;
+                beatSentAt[slot] = nowNanos;
+                out.add(new Action.Heartbeat(parent.id(), sequence));
             }
         }
         if (candidate != null && nowNanos - attemptStart >= attemptTimeout) {

@@ -73,6 +73,73 @@ class RelayAgentTest {
         assertThat(agent.parentId()).isEqualTo("g");
     }
 
+    /** Attaches a 50 ms / 150 ms agent to "p" at 0 and answers 20 heartbeats after {@code rttMs}; returns the time. */
+    private static long steadyRtt(RelayAgent a, long rttMs) {
+        a.placed(new Placement("p", "p:1", RANK, List.of(GRANDPARENT, ROOT)), 0);
+        a.connected("p", 0);
+        long now = 0;
+        for (int i = 0; i < 20; i++) {
+            now += 50 * MS;
+            Action.Heartbeat beat = (Action.Heartbeat) a.tick(now).getFirst();
+            a.heartbeatAcked("p", beat.sequence(), now + rttMs * MS);
+        }
+        return now + rttMs * MS;
+    }
+
+    @Test
+    void onALinkWithTensOfMillisecondsOfRttAParentGetsTwoProbeTimeoutsMoreBeforeItIsDead() {
+        RelayAgent a = new RelayAgent("me", Duration.ofMillis(50), Duration.ofMillis(150));
+        assertThat(a.deadAfterNanos()).isEqualTo(150 * MS);
+        long heard = steadyRtt(a, 60);
+        assertThat(a.smoothedRttNanos()).isBetween(59 * MS, 61 * MS);
+        // heartbeat 50 + srtt 60 + 2 × (srtt 60 + 4·rttvar (→ 0, at least 1 ms) + ack delay 25) = 282 ms
+        assertThat(a.deadAfterNanos()).isBetween(282 * MS, 284 * MS);
+        long deadline = heard + a.deadAfterNanos();
+        // 200 ms of silence killed such a parent before (a lost packet on the ordered control stream does that)
+        assertThat(a.tick(heard + 200 * MS)).doesNotHaveAnyElementsOfTypes(Action.Drop.class);
+        assertThat(a.tick(deadline - 1)).doesNotHaveAnyElementsOfTypes(Action.Drop.class);
+        assertThat(a.tick(deadline)).startsWith(new Action.Drop("p"));
+    }
+
+    @Test
+    void onLoopbackTheConfiguredDeadAfterStands() {
+        RelayAgent a = new RelayAgent("me", Duration.ofMillis(50), Duration.ofMillis(150));
+        long heard = steadyRtt(a, 1);
+        assertThat(a.deadAfterNanos()).isEqualTo(150 * MS);
+        assertThat(a.tick(heard + 150 * MS)).startsWith(new Action.Drop("p"));
+    }
+
+    @Test
+    void theAdaptiveDeadAfterIsCappedAndStartsAfreshWithTheNextParent() {
+        RelayAgent a = new RelayAgent("me", Duration.ofMillis(50), Duration.ofMillis(150));
+        a.placed(new Placement("p", "p:1", RANK, List.of(GRANDPARENT, ROOT)), 0);
+        a.connected("p", 0);
+        Action.Heartbeat beat = (Action.Heartbeat) a.tick(50 * MS).getFirst();
+        a.heartbeatAcked("p", beat.sequence(), 1_050 * MS); // one answer a second late
+        assertThat(a.deadAfterNanos()).isEqualTo(RelayAgent.MAX_DEAD_AFTER_FACTOR * 150 * MS);
+
+        assertThat(a.tick(1_050 * MS + RelayAgent.MAX_DEAD_AFTER_FACTOR * 150 * MS))
+                .containsExactly(new Action.Drop("p"), new Action.Connect(GRANDPARENT));
+        a.connected("g", 2_600 * MS);
+        assertThat(a.smoothedRttNanos()).isEqualTo(-1);
+        assertThat(a.deadAfterNanos()).isEqualTo(150 * MS);
+    }
+
+    @Test
+    void anAnswerToAnUnknownOrRepeatedHeartbeatIsNoRttSampleButShowsTheParentAlive() {
+        RelayAgent a = new RelayAgent("me", Duration.ofMillis(50), Duration.ofMillis(150));
+        a.placed(new Placement("p", "p:1", RANK, List.of(GRANDPARENT, ROOT)), 0);
+        a.connected("p", 0);
+        Action.Heartbeat beat = (Action.Heartbeat) a.tick(50 * MS).getFirst();
+        a.heartbeatAcked("p", beat.sequence() + 7, 90 * MS);
+        assertThat(a.smoothedRttNanos()).isEqualTo(-1);
+        a.heartbeatAcked("p", beat.sequence(), 100 * MS);
+        assertThat(a.smoothedRttNanos()).isEqualTo(50 * MS);
+        a.heartbeatAcked("p", beat.sequence(), 400 * MS); // a duplicate answer: not a 350 ms sample
+        assertThat(a.smoothedRttNanos()).isEqualTo(50 * MS);
+        assertThat(a.tick(400 * MS + a.deadAfterNanos() - 1)).doesNotHaveAnyElementsOfTypes(Action.Drop.class);
+    }
+
     @Test
     void repairSkipsTheDeadParentAndBackupsThatDoNotRankBelowAndEndsWithTheRoot() {
         agent.placed(new Placement("p", "p:1", RANK,
