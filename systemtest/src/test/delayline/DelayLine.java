@@ -53,6 +53,12 @@ public final class DelayLine {
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle WRITE = libc("write", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle SCHED_SETSCHEDULER = libc("sched_setscheduler",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS));
+    private static final int SCHED_FIFO = 1;
+    /** Real-time priority of the reader and writer threads (1-99; the kernel's own threads use 50). */
+    private static final int PRIORITY = 10;
 
     private record Pending(long releaseNanos, long order, byte[] data) implements Delayed {
         @Override
@@ -115,6 +121,7 @@ public final class DelayLine {
 
     private static void readLoop(int fd, Impairment impairment, DelayQueue<Pending> queue) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
+            realTime(arena, "reader");
             MemorySegment buffer = arena.allocate(MAX_PACKET);
             long order = 0;
             int errors = 0;
@@ -140,6 +147,7 @@ public final class DelayLine {
 
     private static void writeLoop(int fd, DelayQueue<Pending> queue, long[] written) {
         try (Arena arena = Arena.ofConfined()) {
+            realTime(arena, "writer");
             MemorySegment buffer = arena.allocate(MAX_PACKET);
             int errors = 0;
             while (true) {
@@ -159,6 +167,21 @@ public final class DelayLine {
         } catch (Throwable t) {
             System.err.println("delayline writer: " + t);
             System.exit(1);
+        }
+    }
+
+    /**
+     * Puts the calling thread in the real-time class: a kernel's netem runs in softirq, before any process, and
+     * this stands in for it on a machine whose cores are shared by many busy JVMs. Without it a delay line that
+     * is not scheduled for 150 ms stalls every link at once, and every relay declares its parent dead. Both
+     * threads mostly sleep (a blocking read, a timed wait), so they cannot starve anyone.
+     */
+    private static void realTime(Arena arena, String thread) throws Throwable {
+        MemorySegment param = arena.allocate(ValueLayout.JAVA_INT);
+        param.set(ValueLayout.JAVA_INT, 0, PRIORITY);
+        int rc = (int) SCHED_SETSCHEDULER.invokeExact(0, SCHED_FIFO, param);
+        if (rc != 0) {
+            System.out.println("delayline: the " + thread + " thread runs at normal priority (no real-time class)");
         }
     }
 

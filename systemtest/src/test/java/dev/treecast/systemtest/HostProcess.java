@@ -57,6 +57,11 @@ final class HostProcess implements AutoCloseable {
         return new java.io.File("/dev/null");
     }
 
+    /** How much it has printed so far, to look only at what comes next. */
+    int printed() {
+        return output().length();
+    }
+
     /** The log so far. */
     String output() {
         try {
@@ -68,10 +73,16 @@ final class HostProcess implements AutoCloseable {
 
     /** Waits for a line matching {@code regex} (failing early if the process ends) and returns its match. */
     Matcher await(String regex, Duration timeout) {
+        return await(regex, timeout, 0);
+    }
+
+    /** The same, looking only at what was printed after the first {@code from} characters ({@link #printed()}). */
+    Matcher await(String regex, Duration timeout, int from) {
         Pattern pattern = Pattern.compile(regex);
         Matcher[] found = new Matcher[1];
-        Await.until(name + " to print /" + regex + "/", timeout, () -> {
-            Matcher m = pattern.matcher(output());
+        poll(name + " to print /" + regex + "/", timeout, () -> {
+            String out = output();
+            Matcher m = pattern.matcher(out.substring(Math.min(from, out.length())));
             if (m.find()) {
                 found[0] = m;
                 return true;
@@ -84,6 +95,23 @@ final class HostProcess implements AutoCloseable {
         }, this::tail);
         return found[0];
     }
+
+    /**
+     * Like {@link Await#until}, but looking every 50 ms: what is polled here is files other processes write, read
+     * whole each time, and a test that reads them 200 times a second takes the CPU the processes under test need.
+     */
+    static void poll(String what, Duration timeout, java.util.function.BooleanSupplier condition,
+                     java.util.function.Supplier<?> lastSeen) {
+        Await.until(what, timeout, () -> {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS); // then Await's own 5 ms
+            return false;
+        }, lastSeen);
+    }
+
+    private static final long POLL_NANOS = Duration.ofMillis(50).toNanos();
 
     boolean isAlive() {
         return process.isAlive();

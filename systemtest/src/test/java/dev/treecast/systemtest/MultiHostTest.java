@@ -30,7 +30,6 @@ import org.junit.jupiter.api.Timeout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.treecast.testing.Await;
 
 /**
  * A real tree on several "hosts": network namespaces joined by veth links to a switch namespace, each host running
@@ -81,7 +80,7 @@ class MultiHostTest {
     record Row(String mode, long objects, long lost, long duplicates, long failedViewers, long stalls,
                double p50, double p95, double p99, double max, String victim, String newParent,
                long repairLoggedMillis, long cutToAttachedMillis, double reconnectP50, double reconnectMax,
-               double linkLossPercent, double addedDelayMillis, long budgetMillis) {
+               double linkLossPercent, double addedDelayMillis, long budgetMillis, long falseAlarms) {
     }
 
     @BeforeAll
@@ -164,11 +163,13 @@ class MultiHostTest {
                 ingestProcess.await("relays connect to QUIC", START);
                 // Two relays with two child slots each fill the ingest's two; the third has none, so the
                 // controller puts it under one of them and never lifts it above.
+                List<HostProcess> relays = new ArrayList<>();
                 for (String relay : LEVEL_ONE) {
-                    start(processes, net, dir, relay, relay, relayCommand(net, relay, 10))
-                            .await(relay + ": placed under ingest", START);
+                    relays.add(start(processes, net, dir, relay, relay, relayCommand(net, relay, 10)));
+                    relays.getLast().await(relay + ": placed under ingest", START);
                 }
                 HostProcess relay3 = start(processes, net, dir, "relay3", "relay3", relayCommand(net, "relay3", 0));
+                relays.add(relay3);
                 String victim = relay3.await("relay3: placed under (relay[12]) ", START).group(1);
                 relay3.await("relay3: attached to " + victim, START);
 
@@ -177,14 +178,17 @@ class MultiHostTest {
                         simulation.toString(), "--output", dir.resolve("loadtest").toString(),
                         "--viewer-threads", "1", "--console-every", "5"));
                 Path events = awaitEventLog(dir.resolve("loadtest"), viewers);
-                Await.until(VIEWERS + " viewers playing", START, () -> count(events, "firstFrame") >= VIEWERS,
+                HostProcess.poll(VIEWERS + " viewers playing", START, () -> count(events, "firstFrame") >= VIEWERS,
                         viewers::tail);
                 // Mid-stream: the scenario plays for a while before the link goes.
                 TimeUnit.SECONDS.sleep(CUT_AFTER_SECONDS);
+                // Parents declared dead while alive, before anything was cut: how starved this machine left them.
+                long falseAlarms = relays.stream().mapToLong(r -> occurrences(r.output(), ": repaired: lost ")).sum();
+                int before = relay3.printed();
                 long cutEpochMillis = System.currentTimeMillis();
                 net.cut(victim);
                 Matcher repaired = relay3.await("(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) \\S+ INFO \\S+ - relay3: repaired: lost "
-                        + victim + ", now under (\\S+) after (\\d+) ms", Duration.ofSeconds(20));
+                        + victim + ", now under (\\S+) after (\\d+) ms", Duration.ofSeconds(20), before);
                 long attachedEpochMillis = epochMillisOfLogTime(repaired.group(1), cutEpochMillis);
 
                 assertThat(viewers.waitFor(Duration.ofSeconds(WATCH_SECONDS + 40)))
@@ -204,7 +208,7 @@ class MultiHostTest {
                         attachedEpochMillis - cutEpochMillis,
                         summary.path("reconnect").path("p50").asDouble(Double.NaN),
                         summary.path("reconnect").path("max").asDouble(Double.NaN),
-                        Double.parseDouble(link.group(3)), Double.parseDouble(link.group(5)), budget);
+                        Double.parseDouble(link.group(3)), Double.parseDouble(link.group(5)), budget, falseAlarms);
             } finally {
                 for (HostProcess p : processes) {
                     p.close();
@@ -228,8 +232,15 @@ class MultiHostTest {
     }
 
     private static List<String> delayLineCommand(Topology net, boolean impaired) {
-        List<String> command = new ArrayList<>(List.of(JAVA.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx128m", "-cp", ROOT.resolve("target/test-classes").toString(),
+        List<String> command = new ArrayList<>();
+        // Every thread of its JVM in the real-time class (the GC and safepoint threads too, which its packet threads
+        // wait for): on a machine with more runnable threads than cores it must not stall every link at once.
+        if (Files.isExecutable(Path.of("/usr/bin/chrt"))) {
+            command.addAll(List.of("/usr/bin/chrt", "--fifo", "10"));
+        }
+        command.addAll(List.of(JAVA.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp",
+                ROOT.resolve("target/test-classes").toString(),
                 DELAY_LINE.toString(), "--tun", Topology.TUN, "--seed", "7"));
         if (impaired) {
             for (Map.Entry<String, double[]> e : IMPAIRED.entrySet()) {
@@ -242,8 +253,9 @@ class MultiHostTest {
     }
 
     private static List<String> treecast(String... args) {
+        // Short-lived JVMs on two shared cores: C1 alone compiles what they need at a fraction of C2's start-up CPU.
         List<String> command = new ArrayList<>(List.of(JAVA.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx384m", "-jar", JAR.toString()));
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx384m", "-jar", JAR.toString()));
         command.addAll(List.of(args));
         return command;
     }
@@ -253,7 +265,7 @@ class MultiHostTest {
         String address = net.address(relay);
         return treecast("relay", "--join", net.address("ingest") + ":4433", "--bind", address, "--advertise", address,
                 "--node-id", relay, "--capacity-mbps", Integer.toString(capacityMbps), "--stream-mbps", "5",
-                "--margin", "0");
+                "--margin", "0", "--webtransport-port", "0"); // the viewers come over QUIC: no browser edge
     }
 
     /** The viewers' simulation: QUIC viewers spread over the three relays, the reference on the ingest. */
@@ -337,7 +349,7 @@ class MultiHostTest {
 
     private static Path awaitEventLog(Path output, HostProcess viewers) {
         Path[] found = new Path[1];
-        Await.until("the load test's event log under " + output, START, () -> {
+        HostProcess.poll("the load test's event log under " + output, START, () -> {
             if (!viewers.isAlive()) {
                 throw new AssertionError("the load test exited (" + viewers.exitValue() + "):\n" + viewers.tail());
             }
@@ -352,9 +364,14 @@ class MultiHostTest {
         return found[0];
     }
 
-    /** Events of a type so far (the log is being written: a torn last line is skipped). */
+    /** Events of a type so far (the log is being written: a torn last line is not counted). */
     private static long count(Path events, String type) {
-        return lines(events).stream().filter(n -> type.equals(n.path("type").asText())).count();
+        String marker = "{\"type\":\"" + type + "\"";
+        try (Stream<String> lines = Files.lines(events, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.startsWith(marker) && l.endsWith("}")).count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
     }
 
     private static List<JsonNode> lines(Path events) {
@@ -389,6 +406,14 @@ class MultiHostTest {
         return all;
     }
 
+    private static long occurrences(String text, String what) {
+        long n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
+    }
+
     private static double ms(Histogram h, double percentile) {
         return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
     }
@@ -412,15 +437,15 @@ class MultiHostTest {
         s.append(String.format(Locale.ROOT, "%n%-9s | %7s %4s %4s %6s %6s | %-31s | %7s %7s %7s %7s %6s | %-26s | %-17s | %s%n",
                 "multihost", "objects", "lost", "dup", "failed", "stalls", "cut -> relay3 under (repair ms)",
                 "p50", "p95", "p99", "max", "budget", "cut relay's viewers moved", "links: lost, delay",
-                "ms"));
+                "false alarms before the cut"));
         for (Row r : rows) {
             s.append(String.format(Locale.ROOT,
                     "%-9s | %7d %4d %4d %6d %6d | %-6s -> %-6s %4d (logged %3d) | %7.1f %7.1f %7.1f %7.1f %6d"
-                            + " | p50 %6.0f, max %6.0f ms  | %5.2f %%, %5.1f ms |%n",
+                            + " | p50 %6.0f, max %6.0f ms  | %5.2f %%, %5.1f ms | %d%n",
                     r.mode(), r.objects(), r.lost(), r.duplicates(), r.failedViewers(), r.stalls(), r.victim(),
                     r.newParent(), r.cutToAttachedMillis(), r.repairLoggedMillis(), r.p50(), r.p95(), r.p99(),
                     r.max(), r.budgetMillis(), r.reconnectP50(), r.reconnectMax(), r.linkLossPercent(),
-                    r.addedDelayMillis()));
+                    r.addedDelayMillis(), r.falseAlarms()));
         }
         return s.toString();
     }
