@@ -170,8 +170,8 @@ class MultiHostTest {
                 }
                 HostProcess relay3 = start(processes, net, dir, "relay3", "relay3", relayCommand(net, "relay3", 0));
                 relays.add(relay3);
-                String victim = relay3.await("relay3: placed under (relay[12]) ", START).group(1);
-                relay3.await("relay3: attached to " + victim, START);
+                relay3.await("relay3: placed under (relay[12]) ", START);
+                relay3.await("relay3: attached to relay[12]", START);
 
                 Path simulation = writeSimulation(net, dir);
                 HostProcess viewers = start(processes, net, dir, "viewers", "viewers", treecast("loadtest",
@@ -182,6 +182,13 @@ class MultiHostTest {
                         viewers::tail);
                 // Mid-stream: the scenario plays for a while before the link goes.
                 TimeUnit.SECONDS.sleep(CUT_AFTER_SECONDS);
+                // The cable to pull: that of relay3's parent now (the controller may have moved it meanwhile).
+                String[] parent = new String[1];
+                HostProcess.poll("relay3 under a level-1 relay", Duration.ofSeconds(20), () -> {
+                    parent[0] = currentParent(relay3.output());
+                    return LEVEL_ONE.contains(parent[0]);
+                }, () -> "relay3 is under " + parent[0]);
+                String victim = parent[0];
                 // Parents declared dead while alive, before anything was cut: how starved this machine left them.
                 long falseAlarms = relays.stream().mapToLong(r -> occurrences(r.output(), ": repaired: lost ")).sum();
                 int before = relay3.printed();
@@ -404,6 +411,16 @@ class MultiHostTest {
             }
         }
         return all;
+    }
+
+    /** A relay's parent as its log last said: the last parent it attached to (a move attaches before it leaves). */
+    static String currentParent(String log) {
+        Matcher m = java.util.regex.Pattern.compile(": attached to (\\S+) \\(").matcher(log);
+        String last = null;
+        while (m.find()) {
+            last = m.group(1);
+        }
+        return last;
     }
 
     private static long occurrences(String text, String what) {
