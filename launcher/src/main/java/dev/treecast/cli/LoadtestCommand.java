@@ -64,14 +64,22 @@ final class LoadtestCommand implements Callable<Integer> {
             description = "Run against an existing fleet: relays' treecast/1 QUIC addresses for QUIC viewers.")
     List<InetSocketAddress> relays;
 
+    @Option(names = "--reference", paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+            description = "With --relay or --director: the ingest's treecast/1 QUIC address; a subscriber there"
+                    + " records every group published, so that whole groups a viewer never got count as lost.")
+    InetSocketAddress reference;
+
     @Override
     public Integer call() {
         SimulationSpec spec;
         try {
             spec = load(simulation).spec();
+            if (reference != null && director == null && relays == null) {
+                throw new IllegalArgumentException("--reference needs --relay or --director");
+            }
             if (director != null || relays != null) {
                 spec = new SimulationSpec(spec.name(), spec.populations(),
-                        new Target.Fleet(director, relays == null ? List.of() : relays),
+                        new Target.Fleet(director, relays == null ? List.of() : relays, reference),
                         spec.chaos(), spec.assertions(), spec.maxDuration());
             }
         } catch (IllegalArgumentException | IllegalStateException | ReflectiveOperationException | IOException e) {

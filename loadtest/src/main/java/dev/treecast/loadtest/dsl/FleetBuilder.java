@@ -15,19 +15,29 @@ import dev.treecast.loadtest.model.Target;
 public final class FleetBuilder {
     private final URI director;
     private final List<InetSocketAddress> relays;
+    private final InetSocketAddress reference;
 
     FleetBuilder() {
-        this(null, List.of());
+        this(null, List.of(), null);
     }
 
-    private FleetBuilder(URI director, List<InetSocketAddress> relays) {
+    private FleetBuilder(URI director, List<InetSocketAddress> relays, InetSocketAddress reference) {
         this.director = director;
         this.relays = List.copyOf(relays);
+        this.reference = reference;
     }
 
     /** The ingest's HTTP base URL that hands out edges, e.g. {@code http://ingest:8080}. */
     public FleetBuilder director(String url) {
-        return new FleetBuilder(parseDirector(url), relays);
+        return new FleetBuilder(parseDirector(url), relays, reference);
+    }
+
+    /**
+     * The ingest's {@code treecast/1} QUIC address ({@code host:port}, e.g. {@code ingest:4433}): a reference
+     * subscriber there records what was published, so that whole groups a viewer never got count as lost.
+     */
+    public FleetBuilder reference(String hostPort) {
+        return new FleetBuilder(director, relays, parseHostPort(hostPort));
     }
 
     /**
@@ -39,12 +49,12 @@ public final class FleetBuilder {
         for (String hostPort : hostPorts) {
             parsed.add(parseHostPort(hostPort));
         }
-        return new FleetBuilder(director, parsed);
+        return new FleetBuilder(director, parsed, reference);
     }
 
     /** The target (fails when neither a director nor a relay was given). */
     public Target.Fleet target() {
-        return new Target.Fleet(director, relays);
+        return new Target.Fleet(director, relays, reference);
     }
 
     static URI parseDirector(String url) {

@@ -139,18 +139,25 @@ public final class Runner {
                         + broadcast);
             } else {
                 Target.Fleet f = (Target.Fleet) spec.target();
-                edges = new EdgeSource(f.director(), f::relays, http);
+                List<InetSocketAddress> relays = f.relays().stream().map(Runner::resolved).toList();
+                edges = new EdgeSource(f.director(), () -> relays, http);
                 targetText = "fleet" + (f.director() == null ? "" : " director " + f.director())
-                        + (f.relays().isEmpty() ? "" : " relays " + f.relays());
+                        + (f.relays().isEmpty() ? "" : " relays " + f.relays())
+                        + (f.reference() == null ? "" : ", reference subscriber on " + f.reference());
             }
             viewerGroup = Transports.newGroup(settings.viewerThreads(), "viewers");
+            // A fleet's relays are on other hosts: a socket bound to loopback could not reach them.
+            InetSocketAddress bind = cluster != null ? new InetSocketAddress("127.0.0.1", 0)
+                    : new InetSocketAddress(0);
             for (int i = 0; i < settings.viewerThreads(); i++) {
-                loops.add(new ViewerLoop(viewerGroup.next(), new InetSocketAddress("127.0.0.1", 0)));
+                loops.add(new ViewerLoop(viewerGroup.next(), bind));
             }
             for (ViewerLoop loop : loops) {
                 loop.bind();
             }
-            GroupLedger ledger = cluster == null ? null : reference(cluster, loops.get(0), broadcast);
+            GroupLedger ledger = cluster != null ? reference(cluster.ingest().quicAddress(), loops.get(0), broadcast)
+                    : spec.target() instanceof Target.Fleet f && f.reference() != null
+                    ? reference(resolved(f.reference()), loops.get(0), broadcast) : null;
             long start = System.nanoTime();
             RunContext context = new RunContext(log, edges, System::nanoTime, Runner::wallMicros, start,
                     new Recorder(3), new RunContext.Figures(), ledger);
@@ -428,10 +435,13 @@ public final class Runner {
         return cluster.originBytes() - (ledger == null ? 0 : ledger.bytes());
     }
 
-    /** A subscriber on the ingest itself that records every group published on the tracks the scenarios watch. */
-    private GroupLedger reference(LocalCluster cluster, ViewerLoop loop, String broadcast) throws Exception {
+    /**
+     * A subscriber on the ingest itself (at {@code ingest}, its {@code treecast/1} address) that records every
+     * group published on the tracks the scenarios watch.
+     */
+    private GroupLedger reference(InetSocketAddress ingest, ViewerLoop loop, String broadcast) throws Exception {
         GroupLedger ledger = new GroupLedger();
-        SubscriberSession session = ClientSession.connect(loop.quic(), cluster.ingest().quicAddress(),
+        SubscriberSession session = ClientSession.connect(loop.quic(), ingest,
                 SubscriberSession.Options.viewer("loadtest-reference"), new SubscriberSession.Listener<>() {
                 }).get(10, TimeUnit.SECONDS);
         java.util.Set<String> tracks = new java.util.LinkedHashSet<>();
@@ -494,6 +504,11 @@ public final class Runner {
                 s.deliveredBytes() / 1e6, s.originBytes() < 0 ? "unknown"
                         : String.format(Locale.ROOT, "%.1f MB", s.originBytes() / 1e6),
                 Double.isNaN(s.offload()) ? "-" : String.format(Locale.ROOT, "%.1fx", s.offload()));
+    }
+
+    /** Host names given to the DSL are kept unresolved there; they are resolved once, here, off the viewers' loops. */
+    private static InetSocketAddress resolved(InetSocketAddress address) {
+        return address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
     }
 
     static long wallMicros() {

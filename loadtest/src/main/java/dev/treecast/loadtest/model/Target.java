@@ -46,13 +46,21 @@ public sealed interface Target {
     /**
      * A fleet already running elsewhere. WebTransport viewers ask {@code director} (the ingest's HTTP base URL,
      * e.g. {@code http://ingest:8080}); QUIC viewers are spread over {@code relays} ({@code treecast/1} ports).
+     * {@code reference}, when given, is the ingest's {@code treecast/1} address: a subscriber there records every
+     * group published, so that viewers' sequence checks find whole groups that never reached them (without it
+     * only objects missing within the groups a viewer saw are found).
      */
-    record Fleet(URI director, List<InetSocketAddress> relays) implements Target {
+    record Fleet(URI director, List<InetSocketAddress> relays, InetSocketAddress reference) implements Target {
         public Fleet {
             relays = List.copyOf(relays);
             if (director == null && relays.isEmpty()) {
                 throw new IllegalArgumentException("a fleet target needs a director URL or relay addresses");
             }
+        }
+
+        /** Without a reference subscriber. */
+        public Fleet(URI director, List<InetSocketAddress> relays) {
+            this(director, relays, null);
         }
     }
 }

@@ -235,6 +235,9 @@ class DslShapeTest {
                 .containsExactly(InetSocketAddress.createUnresolved("b", 2));
         assertThat(fleet().director("https://edge.example.com").target().director())
                 .isEqualTo(URI.create("https://edge.example.com"));
+        assertThat(fleet().reference("ingest:4433").relays("a:1").target().reference())
+                .isEqualTo(InetSocketAddress.createUnresolved("ingest", 4433));
+        assertThat(fleet().relays("a:1").target().reference()).isNull();
 
         for (String garbage : List.of("relay", "relay:", ":4434", "relay:http", "relay:0", "relay:65536",
                 "::1:4434", "[::1:4434", "re lay:4434")) {
