@@ -27,7 +27,10 @@ import java.util.Set;
  * two QUIC probe timeouts ({@code srtt + 4·rttvar + 25 ms} max ack delay) of silence: on a link with tens of ms of
  * delay one lost packet stalls the ordered control stream for about a probe timeout, which a fixed 150 ms took for a
  * dead parent. The RTT samples include the parent's own queueing, so a parent slowed by load also gets more time. The
- * estimate starts afresh with each parent and is capped at {@link #MAX_DEAD_AFTER_FACTOR} × {@code deadAfter}.
+ * estimate is capped at {@link #MAX_DEAD_AFTER_FACTOR} × {@code deadAfter}; it carries over to the next parent as a
+ * prior (same network, and a fresh parent has answered no heartbeat yet) and follows that parent's samples. Connect
+ * attempts get the same slack ({@link #attemptTimeoutNanos()}): a handshake, SETUP and the first SUBSCRIBE replies
+ * take three round trips and a lost packet adds a probe timeout.
  *
  * <p><b>Moves</b> ({@link #move}, {@link #goAway}) are make-before-break: the old parent is kept until
  * {@link #connected} for the new one, then dropped ({@link Action.Moved}). A controller move whose target fails is
@@ -210,7 +213,6 @@ public final class RelayAgent {
             parent = candidate;
             candidate = null;
             queue.clear();
-            srtt = -1;
             lastHeard = nowNanos;
             lastBeat = nowNanos;
             switch (op) {
@@ -271,6 +273,17 @@ public final class RelayAgent {
         long pto = srtt + Math.max(4 * rttvar, GRANULARITY) + MAX_ACK_DELAY;
         long adaptive = heartbeatEvery + srtt + 2 * pto;
         return Math.min(Math.max(deadAfter, adaptive), deadAfter * MAX_DEAD_AFTER_FACTOR);
+    }
+
+    /**
+     * How long a connect attempt may take before the next candidate is tried: the configured attempt timeout, or
+     * 4 × {@link #deadAfterNanos()} on a slower link, capped at {@link #MAX_DEAD_AFTER_FACTOR} × the configured one.
+     */
+    public long attemptTimeoutNanos() {
+        if (srtt < 0) {
+            return attemptTimeout;
+        }
+        return Math.min(Math.max(attemptTimeout, 4 * deadAfterNanos()), attemptTimeout * MAX_DEAD_AFTER_FACTOR);
     }
 
     /** The smoothed heartbeat round trip to the current parent in nanoseconds, or -1 before the first answer. */
@@ -402,13 +415,13 @@ public final class RelayAgent {
                 out.add(new Action.Heartbeat(parent.id(), sequence));
             }
         }
-        if (candidate != null && nowNanos - attemptStart >= attemptTimeout) {
+        if (candidate != null && nowNanos - attemptStart >= attemptTimeoutNanos()) {
             String gaveUp = candidate.id();
             candidate = null;
             out.add(new Action.Drop(gaveUp));
             connectNext(nowNanos, out);
         }
-        if (state == State.DETACHED && nowNanos - detachedAt >= attemptTimeout) {
+        if (state == State.DETACHED && nowNanos - detachedAt >= attemptTimeoutNanos()) {
             retry(nowNanos, null, out);
         }
         return out;

@@ -110,7 +110,7 @@ class RelayAgentTest {
     }
 
     @Test
-    void theAdaptiveDeadAfterIsCappedAndStartsAfreshWithTheNextParent() {
+    void theAdaptiveDeadAfterIsCappedAndCarriesOverToTheNextParentAsAPrior() {
         RelayAgent a = new RelayAgent("me", Duration.ofMillis(50), Duration.ofMillis(150));
         a.placed(new Placement("p", "p:1", RANK, List.of(GRANDPARENT, ROOT)), 0);
         a.connected("p", 0);
@@ -121,8 +121,33 @@ class RelayAgentTest {
         assertThat(a.tick(1_050 * MS + RelayAgent.MAX_DEAD_AFTER_FACTOR * 150 * MS))
                 .containsExactly(new Action.Drop("p"), new Action.Connect(GRANDPARENT));
         a.connected("g", 2_600 * MS);
-        assertThat(a.smoothedRttNanos()).isEqualTo(-1);
+        assertThat(a.smoothedRttNanos()).isEqualTo(1_000 * MS);
+        assertThat(a.deadAfterNanos()).isEqualTo(RelayAgent.MAX_DEAD_AFTER_FACTOR * 150 * MS);
+        // the new parent's answers bring it down
+        long now = 2_600 * MS;
+        for (int i = 0; i < 80; i++) {
+            now += 50 * MS;
+            Action.Heartbeat next = (Action.Heartbeat) a.tick(now).getFirst();
+            a.heartbeatAcked("g", next.sequence(), now + MS);
+        }
         assertThat(a.deadAfterNanos()).isEqualTo(150 * MS);
+    }
+
+    @Test
+    void connectAttemptsGetMoreTimeOnASlowLink() {
+        RelayAgent a = new RelayAgent("me", Duration.ofMillis(50), Duration.ofMillis(150));
+        assertThat(a.attemptTimeoutNanos()).isEqualTo(600 * MS);
+        long heard = steadyRtt(a, 60);
+        long attempt = a.attemptTimeoutNanos();
+        assertThat(attempt).isEqualTo(4 * a.deadAfterNanos()); // about 1.13 s
+        List<Action> lost = a.parentLost("p", heard);
+        assertThat(lost).containsExactly(new Action.Connect(GRANDPARENT));
+        assertThat(a.tick(heard + 700 * MS)).doesNotContain(new Action.Drop("g"));
+        assertThat(a.tick(heard + attempt)).startsWith(new Action.Drop("g"));
+
+        RelayAgent loopback = new RelayAgent("me", Duration.ofMillis(50), Duration.ofMillis(150));
+        steadyRtt(loopback, 1);
+        assertThat(loopback.attemptTimeoutNanos()).isEqualTo(600 * MS);
     }
 
     @Test

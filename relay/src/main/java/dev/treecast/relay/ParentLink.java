@@ -42,6 +42,8 @@ import dev.treecast.tree.RelayAgent;
  */
 final class ParentLink implements Upstream {
     private static final Logger LOG = LoggerFactory.getLogger(ParentLink.class);
+    /** A candidate parent that does not finish a handshake this quickly on a fast link is skipped for the next. */
+    static final java.time.Duration MIN_CONNECT_TIMEOUT = java.time.Duration.ofMillis(400);
 
     /** What the adapter tells the rest of the relay about its place in the tree. */
     interface Events {
@@ -240,6 +242,10 @@ final class ParentLink implements Upstream {
             return;
         }
         LOG.debug("{}: connecting to {} ({})", core.nodeId(), candidate.id(), address);
+        // The handshake gets half of the attempt's time (the rest is SETUP and the SUBSCRIBE replies); on a slow link
+        // the agent's attempt timeout grows with the heartbeat RTT, and so does this.
+        endpoint.connectTimeout(java.time.Duration.ofNanos(Math.max(MIN_CONNECT_TIMEOUT.toNanos(),
+                agent.attemptTimeoutNanos() / 2)));
         ClientSession.Options withRank = ranked ? options.withRank(core.rank()) : options;
         ClientSession.connect(endpoint, address, withRank, new SessionListener(candidate.id()))
                 .addListener((io.netty.util.concurrent.Future<ClientSession> f) -> {

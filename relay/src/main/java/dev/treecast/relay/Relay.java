@@ -95,7 +95,7 @@ public final class Relay implements AutoCloseable {
             if (!config.isRoot()) {
                 // A candidate parent that does not answer a handshake quickly is skipped for the next backup.
                 upstreamEndpoint = QuicClientEndpoint.bind(loop, config.upstream(), Alpn.TREECAST_1)
-                        .connectTimeout(Duration.ofMillis(400));
+                        .connectTimeout(ParentLink.MIN_CONNECT_TIMEOUT);
                 RelayConfig.Tree tree = config.tree();
                 Duration heartbeat = tree == null ? RelayConfig.Tree.HEARTBEAT : tree.heartbeatEvery();
                 Duration deadAfter = tree == null ? RelayConfig.Tree.DEAD_AFTER : tree.deadAfter();
