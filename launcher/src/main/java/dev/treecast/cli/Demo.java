@@ -106,6 +106,8 @@ final class Demo implements AutoCloseable {
         }
         out.printf("open %s in Chromium to watch (WebTransport through the tree); the tree: %s/api/tree%n",
                 playerUrl(), cluster.httpBase());
+        out.printf("or with a MoQ player: open %s/moq/%s (<moq-watch> from npm @moq/watch, moq-lite over"
+                + " WebTransport)%n", cluster.httpBase(), options.broadcast());
         if (options.killEvery() != null) {
             chaos = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "demo-chaos"));
             long every = options.killEvery().toMillis();
