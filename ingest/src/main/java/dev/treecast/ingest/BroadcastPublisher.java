@@ -47,14 +47,23 @@ public final class BroadcastPublisher {
     private boolean started;
     private long nextCatalogGroup = -1;
     private long droppedBeforeKeyframe;
+    // The driver's groups counted from the first group number, for consecutively numbered tracks.
+    private long consecutiveGroup = -1;
+    private final Map<String, Long> nextSnapshotGroup = new LinkedHashMap<>();
 
     private static final class TrackState {
         final TrackName name;
+        final boolean consecutive;
         long group = -1;
         long nextObject;
 
         TrackState(TrackName name) {
+            this(name, false);
+        }
+
+        TrackState(TrackName name, boolean consecutive) {
             this.name = name;
+            this.consecutive = consecutive;
         }
     }
 
@@ -141,6 +150,7 @@ public final class BroadcastPublisher {
         if (track.equals(driver) && startsGroup) {
             // Above every earlier group, and close to the wall clock so a restarted ingest stays above too.
             group = Math.max(group + 1, clock.millis());
+            consecutiveGroup = consecutiveGroup < 0 ? group : consecutiveGroup + 1;
             started = true;
             metrics.group();
         }
@@ -148,16 +158,55 @@ public final class BroadcastPublisher {
             droppedBeforeKeyframe++;
             return;
         }
-        if (state.group != group) {
+        long target = state.consecutive ? consecutiveGroup : group;
+        if (state.group != target) {
             if (state.group >= 0) {
                 origin.endGroup(state.name, state.group);
             }
-            state.group = group;
+            state.group = target;
             state.nextObject = 0;
         }
-        ObjectFrame frame = signed(state.name, group, state.nextObject++, payload);
+        ObjectFrame frame = signed(state.name, target, state.nextObject++, payload);
         metrics.object(frame.payloadLength());
-        origin.publish(state.name, group, frame);
+        origin.publish(state.name, target, frame);
+    }
+
+    /**
+     * Declares tracks that follow the driver's groups like the catalog's tracks (a keyframe starts a group on
+     * them too) but number those groups consecutively: the first group of this publisher has the same number on
+     * every track, and each later one is one more, where the other tracks' numbers jump with the clock. For
+     * players that take a gap in group numbers for a lost group (hang's, see {@code docs/hang.md}). Idempotent;
+     * a track keeps the numbering it was first declared with.
+     */
+    public synchronized void declareConsecutive(List<String> trackNames) {
+        for (String name : trackNames) {
+            tracks.computeIfAbsent(name, n -> {
+                TrackName track = new TrackName(broadcast, n);
+                origin.declare(track);
+                return new TrackState(track, true);
+            });
+        }
+    }
+
+    /**
+     * Publishes a new version of a document track other than {@link #CATALOG} (another player's catalog), the way
+     * the catalog is published: a new group holding one object, ended at once. Its groups are numbered like the
+     * catalog's, from the clock, one per version.
+     */
+    public synchronized void publishSnapshot(String trackName, byte[] json) {
+        if (tracks.containsKey(trackName) || CATALOG.equals(trackName)) {
+            throw new IllegalArgumentException("track " + trackName + " is a media track or the catalog");
+        }
+        TrackName track = new TrackName(broadcast, trackName);
+        origin.declare(track);
+        long snapshotGroup = nextSnapshotGroup.getOrDefault(trackName, clock.millis());
+        nextSnapshotGroup.put(trackName, snapshotGroup + 1);
+        origin.publish(track, snapshotGroup, signed(track, snapshotGroup, 0, Unpooled.wrappedBuffer(json)));
+        origin.endGroup(track, snapshotGroup);
+    }
+
+    IngestMetrics metrics() {
+        return metrics;
     }
 
     /**

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.treecast.ingest.hang.HangPackager;
 import dev.treecast.media.Clip;
 import dev.treecast.media.Fragment;
 import dev.treecast.media.Track;
@@ -38,6 +41,7 @@ public final class ClipSource implements AutoCloseable {
     private final Catalog.Built catalog;
     private final long loopNanos;
     private final ScheduledExecutorService timer;
+    private final HangPackager hang;
     private long startNanos;
     private long loop;
     private int position;
@@ -69,6 +73,8 @@ public final class ClipSource implements AutoCloseable {
         schedule.sort(Comparator.comparingLong(Scheduled::releaseNanos));
         this.loopNanos = Math.round(clip.loopSeconds() * 1e9);
         publisher.publishCatalog(catalog.json(), catalog.names(), catalog.driver());
+        this.hang = new HangPackager(new HangSink(publisher), alloc);
+        hang.init(clip.init(), clip::initSegment, catalog.namesByTrackId(), jitterMillis(clip));
         this.timer = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("clip-" + publisher.broadcast(), true));
         this.startNanos = System.nanoTime();
@@ -90,6 +96,20 @@ public final class ClipSource implements AutoCloseable {
         }
     }
 
+    /**
+     * Each track's longest fragment in milliseconds (rounded up): a fragment is released when its last sample is
+     * due, so its first sample waits that long. Hang players buffer that much.
+     */
+    static Map<Integer, Long> jitterMillis(Clip clip) {
+        Map<Integer, Long> jitter = new HashMap<>();
+        for (Fragment f : clip.fragments()) {
+            long timescale = clip.init().track(f.trackId()).timescale();
+            long millis = (f.info().duration() * 1000 + timescale - 1) / timescale;
+            jitter.merge(f.trackId(), millis, Math::max);
+        }
+        return jitter;
+    }
+
     private long nanos(Fragment fragment, long decodeTime) {
         Track track = clip.init().track(fragment.trackId());
         return Math.round(decodeTime * 1e9 / track.timescale());
@@ -109,6 +129,7 @@ public final class ClipSource implements AutoCloseable {
                 ByteBuf content = clip.replay(next.fragment(), loop, sequence++, alloc);
                 try {
                     publisher.publish(next.track(), next.fragment().info().startsWithSync(), content);
+                    hang.fragment(next.fragment().trackId(), content);
                 } finally {
                     content.release();
                 }

@@ -2,6 +2,7 @@ package dev.treecast.ingest;
 
 import java.util.List;
 
+import dev.treecast.ingest.hang.HangPackager;
 import dev.treecast.media.Box;
 import dev.treecast.media.BoxReader;
 import dev.treecast.media.CmafDemuxer;
@@ -14,12 +15,14 @@ import io.netty.buffer.ByteBufAllocator;
  * Packages one live CMAF upload (ffmpeg's {@code -f mp4 -movflags cmaf+frag_keyframe+empty_moov+default_base_moof}
  * over chunked HTTP) into a broadcast: the init segment goes into the catalog, each moof+mdat is split per track
  * and each per-track fragment becomes one object; a video fragment that starts with a keyframe starts a group.
+ * The same fragments also feed the hang tracks ({@link HangPackager}, {@code docs/hang.md}).
  * Fed chunks as they arrive, split anywhere. Not thread-safe: one upload, one thread.
  */
 final class CmafPackager implements AutoCloseable {
     private final BroadcastPublisher publisher;
     private final BoxReader reader;
     private final CmafDemuxer demuxer;
+    private final HangPackager hang;
     private InitSegment published;
     private Catalog.Built catalog;
 
@@ -27,6 +30,7 @@ final class CmafPackager implements AutoCloseable {
         this.publisher = publisher;
         this.reader = new BoxReader(alloc, maxBoxSize);
         this.demuxer = new CmafDemuxer(alloc);
+        this.hang = new HangPackager(new HangSink(publisher), alloc);
     }
 
     /**
@@ -56,6 +60,7 @@ final class CmafPackager implements AutoCloseable {
             if (init != null && init != published) {
                 catalog = Catalog.build(publisher.broadcast(), init, demuxer::trackInitSegment);
                 publisher.publishCatalog(catalog.json(), catalog.names(), catalog.driver());
+                hang.init(init, demuxer::trackInitSegment, catalog.namesByTrackId(), null);
                 published = init;
             }
             for (Fragment fragment : fragments) {
@@ -64,6 +69,8 @@ final class CmafPackager implements AutoCloseable {
                     publisher.publish(track, fragment.info().startsWithSync(), fragment.content());
                 }
             }
+            // After the CMAF objects: a keyframe has opened the group the hang frames join.
+            hang.fragments(fragments);
         } finally {
             fragments.forEach(Fragment::close);
         }

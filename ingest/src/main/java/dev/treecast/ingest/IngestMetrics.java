@@ -16,6 +16,7 @@ public final class IngestMetrics {
     private final Counter encoderDisconnects;
     private final Counter malformed;
     private final Counter droppedBeforeKeyframe;
+    private final Counter hangFailures;
 
     public IngestMetrics(MeterRegistry registry) {
         FunctionCounter.builder("treecast.ingest.objects", objects, AtomicLong::get).register(registry);
@@ -31,6 +32,17 @@ public final class IngestMetrics {
                 .description("uploads refused because their CMAF was malformed").register(registry);
         droppedBeforeKeyframe = Counter.builder("treecast.ingest.dropped.before.keyframe")
                 .description("payloads dropped because no group had started").register(registry);
+        hangFailures = Counter.builder("treecast.ingest.hang.failures")
+                .description("fragments or init segments the hang packaging could not read (CMAF unaffected)")
+                .register(registry);
+    }
+
+    void hangFailure() {
+        hangFailures.increment();
+    }
+
+    public long hangFailures() {
+        return (long) hangFailures.count();
     }
 
     void object(int payloadBytes) {

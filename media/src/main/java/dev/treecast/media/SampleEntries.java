@@ -191,7 +191,7 @@ final class SampleEntries {
 
     // Reads a descriptor header (tag and expandable size, ISO/IEC 14496-1 §8.3.3) that must carry tag, and
     // returns the index where its body ends, checked to lie inside the reader's range.
-    private static int descriptor(FieldReader r, int tag, String name, String box) {
+    static int descriptor(FieldReader r, int tag, String name, String box) {
         int got = r.u8(name + " tag");
         if (got != tag) {
             throw new CmafException(box + ": expected " + name + " (tag " + tag + "), found tag " + got);
