@@ -26,6 +26,7 @@
 //     "litPixels": number,           // non-black pixels of the 16x9 sample grid at the end (0: a black canvas)
 //     "kill": null | {               // with --kill-after
 //        "relay": string,            // the relay killed (the one the page played from)
+//        "atMs": number,             // page clock (performance.now()) when the driver said it was killed
 //        "lastFrameAfterKillMs": number|null,  // the last frame before the gap, relative to the kill
 //        "recoveredAfterMs": number|null,      // first frame after the gap, relative to the kill (null: never)
 //        "relayAfter": string|null,  // where the page plays from at the end
@@ -34,6 +35,7 @@
 //        "framesAfterRecovery": number, "renderedAfterRecoveryMs": number
 //     },
 //     "lastFrameAgoMs": number|null, // how long before the end the last frame was drawn
+//     "connection": string|null,     // the element's connection status at the end (connected, connecting, ...)
 //     "relay", "decoder", "events", "switches", "gaps", "samples": informational,
 //     "error": string|null
 //   }
@@ -77,6 +79,7 @@ const result = {
   kill: null,
   relay: null,
   lastFrameAgoMs: null,
+  connection: null,
   decoder: null,
   events: [],
   switches: [],
@@ -229,6 +232,7 @@ async function main() {
         : last.nowMs - last.lastFrameAgoMs - last.firstFrameMs;
       result.relay = last.relay;
       result.lastFrameAgoMs = last.lastFrameAgoMs;
+      result.connection = last.connection;
       result.decoder = last.decoder;
       result.events = last.events;
       result.switches = last.switches;
@@ -242,6 +246,7 @@ async function main() {
         const lastFrameAt = last.nowMs - (last.lastFrameAgoMs ?? 0);
         result.kill = {
           relay: killRelay,
+          atMs: Math.round(killAtMs),
           lastFrameAfterKillMs: lastFrameBefore == null ? null : Math.round(lastFrameBefore - killAtMs),
           recoveredAfterMs: recoveredAt == null ? null : Math.round(recoveredAt - killAtMs),
           relayAfter: last.relay,

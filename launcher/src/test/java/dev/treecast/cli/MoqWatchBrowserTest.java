@@ -99,9 +99,9 @@ class MoqWatchBrowserTest {
      * Runs the harness on {@code /moq/demo} of the ingest. With {@code killAfter}, {@code victim} maps the relay the
      * page plays from to the one to kill, which is killed when the harness asks.
      */
-    private JsonNode watch(LocalCluster cluster, int seconds, Integer killAfter,
+    private JsonNode watch(LocalCluster cluster, String query, int seconds, Integer killAfter,
                            Function<String, LocalCluster.Member> victim) throws Exception {
-        String page = cluster.httpBase() + "/moq/demo";
+        String page = cluster.httpBase() + "/moq/demo" + query;
         List<String> command = new ArrayList<>(List.of("node", "moq-watch.mjs", page, "--seconds",
                 String.valueOf(seconds)));
         if (killAfter != null) {
@@ -162,7 +162,7 @@ class MoqWatchBrowserTest {
     @Test
     void moqWatchRendersTheClipFromARelayTwoLevelsBelowTheIngest() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, 20, null, null);
+        JsonNode r = watch(cluster, "", 20, null, null);
 
         assertThat(r.path("relay").asText()).as("played from a leaf two levels down").startsWith("relay-2.");
         assertThat(member(cluster, r.path("relay").asText()).level()).isEqualTo(2);
@@ -177,7 +177,7 @@ class MoqWatchBrowserTest {
     @Test
     void moqWatchPlaysOnAfterTheRelayItSitsUnderIsKilled() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, 40, 5, relay -> member(cluster, relay));
+        JsonNode r = watch(cluster, "", 40, 5, relay -> member(cluster, relay));
         JsonNode kill = r.path("kill");
 
         assertThat(kill.path("relay").asText()).startsWith("relay-2.");
@@ -194,10 +194,51 @@ class MoqWatchBrowserTest {
                 kill.path("selfReconnects").asInt(), kill.path("switches"));
     }
 
+    /**
+     * What {@code @moq/watch} does by itself, with the page's failover off: it only learns of the dead relay when the
+     * QUIC connection times out, retries the same URL, and gives up; it never plays again. This is why the page
+     * re-points it (the test above).
+     */
+    @Test
+    void withoutThePagesFailoverMoqWatchAloneNeverLeavesAKilledRelay() throws Exception {
+        LocalCluster cluster = cluster();
+        JsonNode r = watch(cluster, "?failover=off", 40, 5, relay -> member(cluster, relay));
+        JsonNode kill = r.path("kill");
+
+        assertThat(kill.path("recoveredAfterMs").isNull()).as("no frame after the kill: " + kill).isTrue();
+        assertThat(kill.path("selfReconnects").asInt()).isZero();
+        assertThat(kill.path("switches").size()).isZero();
+        long killedAt = kill.path("atMs").asLong();
+        Long noticed = null;
+        Long gaveUp = null;
+        int attempts = 0;
+        for (JsonNode e : r.path("events")) {
+            long at = e.path("atMs").asLong();
+            String status = e.path("status").asText();
+            if (at < killedAt) {
+                continue;
+            }
+            if (noticed == null && "disconnected".equals(status)) {
+                noticed = at - killedAt;
+            } else if (noticed != null && "connecting".equals(status)) {
+                attempts++;
+            }
+            if ("disconnected".equals(status)) {
+                gaveUp = at - killedAt;
+            }
+        }
+        assertThat(r.path("connection").asText()).as("given up at the end: " + r.path("events"))
+                .isNotEqualTo("connected");
+        System.out.printf("moq-watch figures (leaf %s killed, page failover off): @moq/watch saw its connection close"
+                        + " %s ms after the kill, then tried the same URL %d time(s), the last failure %s ms after the"
+                        + " kill; it never played again%n", kill.path("relay").asText(), noticed, attempts, gaveUp);
+    }
+
     @Test
     void moqWatchPlaysOnWhileTheTreeRepairsAboveItsRelay() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, 40, 5, relay -> member(cluster, member(cluster, relay).relay().parentId()));
+        JsonNode r = watch(cluster, "", 40, 5,
+                relay -> member(cluster, member(cluster, relay).relay().parentId()));
         JsonNode kill = r.path("kill");
 
         assertThat(kill.path("relay").asText()).startsWith("relay-2.");
