@@ -42,11 +42,11 @@ import io.netty.buffer.UnpooledByteBufAllocator;
  * that ffmpeg decodes from the original file.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class HangPackagerTest {
+public class HangPackagerTest {
     private static final ByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
 
     /** The catalog the demo clip produces (see docs/hang.md). */
-    static final String DEMO_CATALOG = "{\"video\":{\"renditions\":{\"video.hang\":{\"codec\":\"avc1.4D401E\","
+    public static final String DEMO_CATALOG = "{\"video\":{\"renditions\":{\"video.hang\":{\"codec\":\"avc1.4D401E\","
             + "\"container\":{\"kind\":\"legacy\"},\"description\":\"014d401effe10019674d401ed900a02ff97011000003"
             + "000100000300320f162e4801000568ebc3cb20\",\"codedWidth\":640,\"codedHeight\":360,\"jitter\":200}}},"
             + "\"audio\":{\"renditions\":{\"audio.hang\":{\"codec\":\"mp4a.40.2\",\"container\":{\"kind\":"
