@@ -3,10 +3,12 @@
 // reports what it rendered.
 //
 // Usage:
-//   node moq-watch.mjs <pageUrl> [--seconds 20] [--kill-after S] [--screenshot path.png]
+//   node moq-watch.mjs <pageUrl> [--seconds 20] [--enough S] [--kill-after S] [--screenshot path.png]
 //
 //   <pageUrl>       e.g. http://127.0.0.1:8080/moq/demo (the page must define window.moqPage.stats())
-//   --seconds N     how long to watch, start-up included (default 20)
+//   --seconds N     how long to watch at most, start-up included (default 20)
+//   --enough S      stop early once frames have been drawn without a break for S seconds (after the recovery, with
+//                   --kill-after): a slow start on a loaded machine then costs time, not the verdict
 //   --kill-after S  once frames have rendered for S seconds, print {"event":"kill","relay":R} on stdout and wait for
 //                   the driver (a JUnit test) to kill relay R and write one line ("killed") on stdin; the recovery
 //                   is measured from the moment that line is read
@@ -50,17 +52,19 @@ import readline from 'node:readline';
 const SAMPLE_MS = 500;
 
 function parseArgs(argv) {
-  const opts = { url: null, seconds: 20, killAfter: null, screenshot: null };
+  const opts = { url: null, seconds: 20, enough: null, killAfter: null, screenshot: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--seconds') opts.seconds = Number(argv[++i]);
     else if (a === '--kill-after') opts.killAfter = Number(argv[++i]);
+    else if (a === '--enough') opts.enough = Number(argv[++i]);
     else if (a === '--screenshot') opts.screenshot = argv[++i];
     else if (!a.startsWith('--') && opts.url == null) opts.url = a;
     else throw new Error(`unknown argument '${a}'`);
   }
   if (!opts.url) throw new Error('the page URL is required');
   if (!(opts.seconds > 0)) throw new Error('--seconds must be a positive number');
+  if (opts.enough != null && !(opts.enough > 0)) throw new Error('--enough must be a positive number');
   if (opts.killAfter != null && !(opts.killAfter > 0 && opts.killAfter < opts.seconds)) {
     throw new Error('--kill-after must be between 0 and --seconds');
   }
@@ -211,6 +215,15 @@ async function main() {
               killAtMs = await page.evaluate(() => performance.now());
               log(`driver: ${line} (page clock ${Math.round(killAtMs)} ms)`);
             });
+          }
+          if (opts.enough != null && s.firstFrameMs != null && s.lastFrameAgoMs != null && s.lastFrameAgoMs < 500) {
+            // Drawing since: the first frame; with a kill, the end of the last gap after it (or the kill itself).
+            let since = s.firstFrameMs;
+            if (killRequested) {
+              since = killAtMs == null ? Infinity
+                : (s.gaps.filter((g) => g.atMs > killAtMs).pop()?.atMs ?? killAtMs);
+            }
+            if (s.nowMs - since >= opts.enough * 1000) break;
           }
         }
       } catch (e) {

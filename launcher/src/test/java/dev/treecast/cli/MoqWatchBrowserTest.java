@@ -99,11 +99,14 @@ class MoqWatchBrowserTest {
      * Runs the harness on {@code /moq/demo} of the ingest. With {@code killAfter}, {@code victim} maps the relay the
      * page plays from to the one to kill, which is killed when the harness asks.
      */
-    private JsonNode watch(LocalCluster cluster, String query, int seconds, Integer killAfter,
+    private JsonNode watch(LocalCluster cluster, String query, int seconds, Integer enough, Integer killAfter,
                            Function<String, LocalCluster.Member> victim) throws Exception {
         String page = cluster.httpBase() + "/moq/demo" + query;
         List<String> command = new ArrayList<>(List.of("node", "moq-watch.mjs", page, "--seconds",
                 String.valueOf(seconds)));
+        if (enough != null) {
+            command.addAll(List.of("--enough", String.valueOf(enough)));
+        }
         if (killAfter != null) {
             command.addAll(List.of("--kill-after", String.valueOf(killAfter)));
         }
@@ -162,7 +165,7 @@ class MoqWatchBrowserTest {
     @Test
     void moqWatchRendersTheClipFromARelayTwoLevelsBelowTheIngest() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, "", 20, null, null);
+        JsonNode r = watch(cluster, "", 60, 11, null, null);
 
         assertThat(r.path("relay").asText()).as("played from a leaf two levels down").startsWith("relay-2.");
         assertThat(member(cluster, r.path("relay").asText()).level()).isEqualTo(2);
@@ -177,7 +180,7 @@ class MoqWatchBrowserTest {
     @Test
     void moqWatchPlaysOnAfterTheRelayItSitsUnderIsKilled() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, "", 40, 5, relay -> member(cluster, relay));
+        JsonNode r = watch(cluster, "", 75, 11, 5, relay -> member(cluster, relay));
         JsonNode kill = r.path("kill");
 
         assertThat(kill.path("relay").asText()).startsWith("relay-2.");
@@ -202,7 +205,7 @@ class MoqWatchBrowserTest {
     @Test
     void withoutThePagesFailoverMoqWatchAloneNeverLeavesAKilledRelay() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, "?failover=off", 40, 5, relay -> member(cluster, relay));
+        JsonNode r = watch(cluster, "?failover=off", 50, null, 5, relay -> member(cluster, relay));
         JsonNode kill = r.path("kill");
 
         assertThat(kill.path("recoveredAfterMs").isNull()).as("no frame after the kill: " + kill).isTrue();
@@ -237,7 +240,7 @@ class MoqWatchBrowserTest {
     @Test
     void moqWatchPlaysOnWhileTheTreeRepairsAboveItsRelay() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, "", 40, 5,
+        JsonNode r = watch(cluster, "", 75, 11, 5,
                 relay -> member(cluster, member(cluster, relay).relay().parentId()));
         JsonNode kill = r.path("kill");
 
