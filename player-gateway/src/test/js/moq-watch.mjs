@@ -117,6 +117,7 @@ function nextStdinLine() {
     rl.once('line', (line) => {
       done = true;
       rl.close();
+      process.stdin.destroy(); // nothing more to read; an open stdin would keep node alive
       resolve(line);
     });
     rl.once('close', () => {
@@ -179,8 +180,11 @@ async function main() {
       return finish(1);
     }
 
-    const stats = () => page.evaluate(() => (window.moqPage ? window.moqPage.stats() : null));
-    const canvas = () => page.evaluate(() => (window.moqPage ? window.moqPage.canvas() : null));
+    // A page that stops answering must not hold the harness past its deadline.
+    const answer = (fn) => Promise.race([page.evaluate(fn), new Promise((_, reject) => setTimeout(
+      () => reject(new Error('the page did not answer within 15 s')), 15000))]);
+    const stats = () => answer(() => (window.moqPage ? window.moqPage.stats() : null));
+    const canvas = () => answer(() => (window.moqPage ? window.moqPage.canvas() : null));
 
     let last = null;
     let lastSignature = null;

@@ -130,7 +130,7 @@ class MoqWatchBrowserTest {
                             target.nodeId(), target.level(), json.path("relay").asText());
                     cluster.kill(target);
                     in.write("killed\n".getBytes(StandardCharsets.UTF_8));
-                    in.flush();
+                    in.close(); // the harness reads one line only
                 } else if (!json.has("event")) {
                     resultLine = line;
                 }
