@@ -59,6 +59,8 @@ public final class Gateway implements AutoCloseable {
     private WebTransportAcceptor acceptor;
     private QuicServer webTransport;
     private GatewayHttpServer http;
+    /** {@code /certificate.sha256} on TCP at the WebTransport port number, for moq-lite players (or null). */
+    private GatewayHttpServer certificateHttp;
     private volatile boolean closed;
 
     public Gateway(Relay relay, GatewayConfig config) {
@@ -90,9 +92,36 @@ public final class Gateway implements AutoCloseable {
             close();
             throw e;
         }
+        if (config.certificateOnWebTransportPort()) {
+            bindCertificatePort(relay.certificates().sha256Hex());
+        }
         LOG.info("{}: gateway serving WebTransport on udp {} and HTTP on tcp {}", relay.nodeId(),
                 webTransport.localAddress(), http.localAddress());
         return this;
+    }
+
+    /**
+     * {@code @moq/watch}, given an {@code http://host:port/} relay URL, fetches the certificate hash from that very
+     * URL over TCP before it opens WebTransport to UDP {@code port}: so the hash is served there too. Not fatal: the
+     * TCP port number may be taken by something else (moq-lite players then need another way to trust the
+     * certificate).
+     */
+    private void bindCertificatePort(String hash) throws InterruptedException {
+        InetSocketAddress udp = webTransport.localAddress();
+        HttpRoutes routes = new HttpRoutes().get(CERTIFICATE_PATH, q -> HttpResponses.text(HttpResponseStatus.OK, hash));
+        try {
+            certificateHttp = GatewayHttpServer.bind(new InetSocketAddress(udp.getAddress(), udp.getPort()),
+                    relay.nodeId() + "-gateway-cert", routes, Set.of(CERTIFICATE_PATH),
+                    new StaticFiles(Gateway.class.getClassLoader(), "no-static-files-here"));
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot serve {} on tcp {} for moq-lite players: {}", relay.nodeId(), CERTIFICATE_PATH, udp,
+                    e.toString());
+        }
+    }
+
+    /** The TCP address serving {@code /certificate.sha256} at the WebTransport port number, or null. */
+    public InetSocketAddress certificateAddress() {
+        return certificateHttp == null ? null : certificateHttp.localAddress();
     }
 
     /** {@code broadcastKey}: what the player verifies objects with (base64, 32 bytes; null if the relay has none). */
@@ -151,6 +180,9 @@ public final class Gateway implements AutoCloseable {
         if (http != null) {
             http.close();
         }
+        if (certificateHttp != null) {
+            certificateHttp.close();
+        }
         LOG.info("{}: gateway crashed (socket closed without a word)", relay.nodeId());
     }
 
@@ -173,6 +205,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (http != null) {
             http.close();
+        }
+        if (certificateHttp != null) {
+            certificateHttp.close();
         }
         LOG.info("{}: gateway closed", relay.nodeId());
     }

@@ -25,10 +25,13 @@ import java.time.Duration;
  *                         (RFC 9114 §6.2), plus room for ones we refuse
  * @param advertisedHost   host name or address put in the WebTransport URL handed to players; null: the bind
  *                         address, or 127.0.0.1 when bound to the wildcard
+ * @param certificateOnWebTransportPort also answer {@code GET /certificate.sha256} over TCP on the WebTransport port
+ *                         number, where {@code @moq/watch} fetches it for an {@code http://} relay URL (see
+ *                         docs/moq-lite.md); a failure to bind it is logged, not fatal
  */
 public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddress httpBind, Duration idleTimeout,
                             int maxSessions, String advertisedHost, Duration handshakeTimeout,
-                            int maxStreamsBidi, int maxStreamsUni) {
+                            int maxStreamsBidi, int maxStreamsUni, boolean certificateOnWebTransportPort) {
     /** The port a deployed gateway serves WebTransport on. */
     public static final int DEFAULT_WEBTRANSPORT_PORT = 4443;
     /** The port a deployed gateway serves HTTP on. */
@@ -75,8 +78,8 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
     /**
      * Defaults: loopback, free ports, 10 s idle timeout (a vanished viewer's subscriptions go within seconds; live
      * viewers heartbeat every 2 s), 10 000 sessions (about what one relay thread serves), 10 s to set a session up
-     * (what a client waits itself; see {@code Limits.DEFAULT}), 4 bidirectional and 8 unidirectional streams (a
-     * viewer uses 2 and 3).
+     * (what a client waits itself; see {@code Limits.DEFAULT}), 16 bidirectional and 8 unidirectional streams (a
+     * treecast/1 viewer uses 2 and 3, a moq-lite viewer about 8 and 4).
      */
     public static final class Builder {
         private InetSocketAddress webTransportBind = new InetSocketAddress("127.0.0.1", 0);
@@ -85,8 +88,10 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
         private int maxSessions = 10_000;
         private String advertisedHost;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
-        private int maxStreamsBidi = 4;
+        // moq-lite viewers open a stream per request: 2 announce, 3 subscribe and short track-info streams.
+        private int maxStreamsBidi = 16;
         private int maxStreamsUni = 8;
+        private boolean certificateOnWebTransportPort = true;
 
         public Builder webTransportBind(InetSocketAddress value) {
             webTransportBind = value;
@@ -120,6 +125,12 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
             return this;
         }
 
+        /** Whether {@code /certificate.sha256} is also served over TCP on the WebTransport port number. */
+        public Builder certificateOnWebTransportPort(boolean value) {
+            certificateOnWebTransportPort = value;
+            return this;
+        }
+
         public Builder advertisedHost(String value) {
             advertisedHost = value;
             return this;
@@ -134,7 +145,7 @@ public record GatewayConfig(InetSocketAddress webTransportBind, InetSocketAddres
 
         public GatewayConfig build() {
             return new GatewayConfig(webTransportBind, httpBind, idleTimeout, maxSessions, advertisedHost,
-                    handshakeTimeout, maxStreamsBidi, maxStreamsUni);
+                    handshakeTimeout, maxStreamsBidi, maxStreamsUni, certificateOnWebTransportPort);
         }
     }
 }

@@ -77,6 +77,21 @@ public final class GatewayMetrics {
                 .description("QUIC connections on the WebTransport port, with a session or not yet").register(registry);
     }
 
+    /** A session negotiated moq-lite ({@code treecast.gateway.moqlite.sessions}, counted besides sessions.opened). */
+    public void moqLiteSessionOpened() {
+        if (moqLiteSessions == null) {
+            moqLiteSessions = Counter.builder("treecast.gateway.moqlite.sessions").tags(tags).register(registry);
+        }
+        moqLiteSessions.increment();
+    }
+
+    private Counter moqLiteSessions;
+
+    /** Sessions that negotiated moq-lite so far. */
+    public long moqLiteSessions() {
+        return moqLiteSessions == null ? 0 : (long) moqLiteSessions.count();
+    }
+
     public void sessionOpened() {
         opened++;
         sessions++;

@@ -152,6 +152,12 @@ public final class WebTransportAcceptor {
         }
     }
 
+    /** A viewer's WebTransport unidirectional stream is read (a moq-lite session's SETUP); other types refused. */
+    private ChannelHandler unknownStream(WebTransportConnection connection, long type) {
+        return type == StreamPrefix.UNIDIRECTIONAL_TYPE ? new MoqLiteUniStreamHandler(connection)
+                : refuseUnknownStream(type);
+    }
+
     private ChannelHandler refuseUnknownStream(long type) {
         metrics.streamRefused(type == StreamPrefix.UNIDIRECTIONAL_TYPE ? "webtransport-uni" : "unknown-type");
         return new RefusedStreamHandler(WebTransportErrors.H3_STREAM_CREATION_ERROR);
@@ -165,7 +171,7 @@ public final class WebTransportAcceptor {
             Http3SettingsFrame settings = WebTransportSettings.serverFrame();
             channel.pipeline().addLast(connection,
                     new Http3ServerConnectionHandler(new ConnectStreamInitializer(connection),
-                            new PeerControlStreamHandler(), WebTransportAcceptor.this::refuseUnknownStream, settings,
+                            new PeerControlStreamHandler(), type -> unknownStream(connection, type), settings,
                             true, (id, value) -> true),
                     new ConnectionErrorSink());
         }

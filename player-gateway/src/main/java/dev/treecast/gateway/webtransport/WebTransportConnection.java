@@ -12,6 +12,7 @@ import dev.treecast.gateway.GatewayMetrics.CloseReason;
 import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.TrackName;
 import dev.treecast.protocol.auth.AccessToken;
+import dev.treecast.protocol.moqlite.MoqLite;
 import dev.treecast.relay.core.DownstreamSession;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -162,12 +163,14 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
         CharSequence method = headers.method();
         CharSequence protocol = headers.protocol();
         String path = headers.path() == null ? "" : headers.path().toString();
+        // moq-lite when the client offers a version we speak (WebTransport subprotocol), treecast/1 otherwise.
+        String moqLite = Subprotocols.choose(Subprotocols.offered(headers), MoqLite.PROTOCOLS);
         HttpResponseStatus refusal = null;
         if (method == null || !HttpMethod.CONNECT.asciiName().contentEquals(method)) {
             refusal = HttpResponseStatus.METHOD_NOT_ALLOWED;
         } else if (protocol == null || !PROTOCOL.contentEquals(protocol)) {
             refusal = HttpResponseStatus.BAD_REQUEST;
-        } else if (!path.startsWith(PATH_PREFIX)) {
+        } else if (moqLite == null && !path.startsWith(PATH_PREFIX)) {
             refusal = HttpResponseStatus.NOT_FOUND;
         } else if (link != null) {
             // One session per connection (we advertise WT_MAX_SESSIONS = 1): a second CONNECT is refused.
@@ -184,8 +187,9 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
             // The viewer's token, before the session exists: refused, nothing else flows (see Admission).
             QueryStringDecoder uri = new QueryStringDecoder(path);
             List<String> tokens = uri.parameters().get(Gateway.TOKEN_PARAMETER);
-            String broadcast = uri.path().substring(PATH_PREFIX.length());
-            if (!TrackName.isValidName(broadcast, TrackName.MAX_BROADCAST)) {
+            // A moq-lite session names its broadcasts per SUBSCRIBE, where the token's broadcast is checked.
+            String broadcast = moqLite != null ? null : uri.path().substring(PATH_PREFIX.length());
+            if (broadcast != null && !TrackName.isValidName(broadcast, TrackName.MAX_BROADCAST)) {
                 broadcast = "(not a broadcast name)"; // matches no token, and keeps the peer's bytes out of logs
             }
             access = acceptor.core().admission().viewer(tokens == null || tokens.isEmpty() ? null : tokens.get(0),
@@ -219,11 +223,23 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
         DownstreamSession session = new DownstreamSession(acceptor.core(), link);
         session.authorize(access.token());
         link.attach(session);
+        MoqLiteSession lite = null;
+        if (moqLite != null) {
+            lite = new MoqLiteSession(link, link.path());
+            link.speakMoqLite(lite);
+            acceptor.metrics().moqLiteSessionOpened();
+        }
         acceptor.opened(link);
         Http3HeadersFrame response = new DefaultHttp3HeadersFrame();
         response.headers().status(HttpResponseStatus.OK.codeAsText());
         response.headers().set(DRAFT_HEADER, DRAFT_VALUE);
+        if (moqLite != null) {
+            Subprotocols.answer(response.headers(), moqLite);
+        }
         ctx.writeAndFlush(response);
+        if (lite != null) {
+            lite.start();
+        }
         return link;
     }
 
@@ -244,12 +260,27 @@ final class WebTransportConnection extends ChannelInboundHandlerAdapter {
             refuse(stream, "unknown-session", WebTransportErrors.WEBTRANSPORT_SESSION_GONE);
             return false;
         }
+        if (link.moqLite() != null) {
+            // moq-lite: every bidirectional stream is a request of its own (announce, track, subscribe, ...).
+            link.moqLite().onStream(stream);
+            return true;
+        }
         if (link.hasControlStream()) {
             refuse(stream, "extra-bidi", WebTransportErrors.H3_STREAM_CREATION_ERROR);
             return false;
         }
         link.attachControl(stream);
         return true;
+    }
+
+    /** The moq-lite side of this connection's session {@code sessionId}, or null (none, or treecast/1). */
+    MoqLiteSession moqLiteSession(long sessionId) {
+        return link == null || link.sessionId() != sessionId || link.isEnded() ? null : link.moqLite();
+    }
+
+    /** A stream of the viewer's was refused (counted by kind). */
+    void refusedStream(String kind) {
+        acceptor.metrics().streamRefused(kind);
     }
 
     private void refuse(QuicStreamChannel stream, String kind, int code) {

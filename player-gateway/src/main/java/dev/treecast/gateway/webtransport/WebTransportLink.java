@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.treecast.gateway.GatewayMetrics;
 import dev.treecast.gateway.GatewayMetrics.CloseReason;
 import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.ProtocolException;
@@ -13,6 +14,7 @@ import dev.treecast.protocol.control.ControlMessage;
 import dev.treecast.protocol.control.ErrorMessage;
 import dev.treecast.protocol.control.SubscribeError;
 import dev.treecast.protocol.data.GroupHeader;
+import dev.treecast.protocol.data.ObjectFrame;
 import dev.treecast.relay.core.DownstreamSession;
 import dev.treecast.relay.core.SubscriberLink;
 import dev.treecast.transport.ControlStreamCodec;
@@ -60,6 +62,8 @@ final class WebTransportLink implements SubscriberLink {
     private ScheduledFuture<?> closeTimer;
     /** Bytes of control messages written that QUIC has not taken yet. */
     private long controlBacklog;
+    /** Non-null when the session negotiated moq-lite: its streams and codec instead of {@code treecast/1}'s. */
+    private MoqLiteSession moqLite;
 
     WebTransportLink(WebTransportAcceptor acceptor, QuicStreamChannel connectStream, String path) {
         this.acceptor = acceptor;
@@ -94,6 +98,37 @@ final class WebTransportLink implements SubscriberLink {
         return session;
     }
 
+    /** The session speaks moq-lite (negotiated at CONNECT): see {@link MoqLiteSession}. */
+    void speakMoqLite(MoqLiteSession session) {
+        moqLite = session;
+    }
+
+    /** The session's moq-lite side, or null for a {@code treecast/1} session. */
+    MoqLiteSession moqLite() {
+        return moqLite;
+    }
+
+    GatewayMetrics metrics() {
+        return acceptor.metrics();
+    }
+
+    /** Opens a server-initiated WebTransport unidirectional stream of this session, its prefix written. */
+    Future<QuicStreamChannel> openUniStream() {
+        Promise<QuicStreamChannel> opened = connection.eventLoop().newPromise();
+        long sessionId = sessionId();
+        connection.createStream(QuicStreamType.UNIDIRECTIONAL, null).addListener((Future<QuicStreamChannel> f) -> {
+            if (!f.isSuccess()) {
+                opened.setFailure(f.cause());
+                return;
+            }
+            ByteBuf prefix = f.getNow().alloc().directBuffer(StreamPrefix.unidirectionalLength(sessionId));
+            StreamPrefix.writeUnidirectional(prefix, sessionId);
+            f.getNow().write(prefix);
+            opened.setSuccess(f.getNow());
+        });
+        return opened;
+    }
+
     /** The viewer opened its control stream: from here on its bytes are {@code treecast/1} control messages. */
     void attachControl(QuicStreamChannel stream) {
         control = stream;
@@ -107,6 +142,9 @@ final class WebTransportLink implements SubscriberLink {
     public Future<QuicStreamChannel> openGroupStream(GroupHeader header, QuicStreamPriority priority) {
         Promise<QuicStreamChannel> opened = connection.eventLoop().newPromise();
         long sessionId = sessionId();
+        if (moqLite != null) {
+            moqLite.onGroupOpening(header.subscriptionId(), header.group());
+        }
         connection.createStream(QuicStreamType.UNIDIRECTIONAL, null).addListener((Future<QuicStreamChannel> f) -> {
             if (!f.isSuccess()) {
                 opened.setFailure(f.cause());
@@ -114,10 +152,18 @@ final class WebTransportLink implements SubscriberLink {
             }
             QuicStreamChannel stream = f.getNow();
             stream.updatePriority(priority);
-            ByteBuf prefix = stream.alloc().directBuffer(
-                    StreamPrefix.unidirectionalLength(sessionId) + header.encodedLength());
-            StreamPrefix.writeUnidirectional(prefix, sessionId);
-            header.encode(prefix);
+            ByteBuf prefix;
+            if (moqLite != null) {
+                prefix = stream.alloc().directBuffer(StreamPrefix.unidirectionalLength(sessionId)
+                        + MoqLiteSession.groupHeaderLength(header.subscriptionId(), header.group()));
+                StreamPrefix.writeUnidirectional(prefix, sessionId);
+                MoqLiteSession.writeGroupHeader(prefix, header.subscriptionId(), header.group());
+            } else {
+                prefix = stream.alloc().directBuffer(
+                        StreamPrefix.unidirectionalLength(sessionId) + header.encodedLength());
+                StreamPrefix.writeUnidirectional(prefix, sessionId);
+                header.encode(prefix);
+            }
             stream.write(prefix);
             acceptor.metrics().groupStreamOpened();
             opened.setSuccess(stream);
@@ -131,7 +177,19 @@ final class WebTransportLink implements SubscriberLink {
     }
 
     @Override
+    public ByteBuf encodeObject(ObjectFrame object, ObjectFrame previous) {
+        return moqLite != null ? MoqLiteSession.frame(object, previous) : SubscriberLink.super.encodeObject(object,
+                previous);
+    }
+
+    @Override
     public void send(ControlMessage message) {
+        if (moqLite != null) {
+            if (!ended) {
+                moqLite.send(message);
+            }
+            return;
+        }
         if (!ended && control != null && control.isActive()) {
             int length = ControlCodec.encodedLength(message);
             controlBacklog += length;

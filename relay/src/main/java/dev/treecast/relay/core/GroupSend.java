@@ -1,6 +1,7 @@
 package dev.treecast.relay.core;
 
 import dev.treecast.protocol.ErrorCode;
+import dev.treecast.protocol.data.ObjectFrame;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -20,6 +21,7 @@ final class GroupSend implements ChannelFutureListener {
     private final CachedGroup group;
     private QuicStreamChannel stream;
     private int nextIndex;
+    private final int fromIndex;
     private int acceptedIndex;
     private boolean finWritten;
     private boolean finished;
@@ -28,6 +30,7 @@ final class GroupSend implements ChannelFutureListener {
         this.subscription = subscription;
         this.group = group;
         this.nextIndex = fromIndex;
+        this.fromIndex = fromIndex;
         this.acceptedIndex = fromIndex;
         group.retain();
     }
@@ -76,7 +79,9 @@ final class GroupSend implements ChannelFutureListener {
         while (nextIndex < size) {
             int index = nextIndex++;
             subscription.metrics().forwarded(group.object(index).wireLength());
-            stream.write(group.object(index).wire().retainedDuplicate()).addListener(this);
+            ObjectFrame previous = index > fromIndex ? group.object(index - 1) : null;
+            stream.write(subscription.session().link().encodeObject(group.object(index), previous))
+                    .addListener(this);
         }
         if (group.abortCode() != null) {
             reset(group.abortCode());

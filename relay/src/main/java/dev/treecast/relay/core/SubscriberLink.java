@@ -3,6 +3,8 @@ package dev.treecast.relay.core;
 import dev.treecast.protocol.ErrorCode;
 import dev.treecast.protocol.control.ControlMessage;
 import dev.treecast.protocol.data.GroupHeader;
+import dev.treecast.protocol.data.ObjectFrame;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamPriority;
@@ -19,6 +21,16 @@ public interface SubscriberLink {
      * the WebTransport stream type and session id for WebTransport) and then {@code header}.
      */
     Future<QuicStreamChannel> openGroupStream(GroupHeader header, QuicStreamPriority priority);
+
+    /**
+     * What goes on a group stream for {@code object}, owned by the caller: by default its exact {@code treecast/1}
+     * wire bytes (a retained duplicate of the cached buffer). A link speaking another codec over the same model
+     * (moq-lite at the gateway) frames the payload its own way. {@code previous}: the object written just before
+     * on the same stream, null for the stream's first.
+     */
+    default ByteBuf encodeObject(ObjectFrame object, ObjectFrame previous) {
+        return object.wire().retainedDuplicate();
+    }
 
     /** Whether the peer's stream limit allows one more unidirectional stream now. */
     boolean canOpenStream();
