@@ -23,7 +23,8 @@
 //     "framesRendered": number,      // distinct frames drawn
 //     "renderedSpanMs": number,      // first frame → last frame drawn
 //     "maxGapMs": number,            // longest time between two frames drawn, outside the kill window
-//     "canvasChanges": number,       // 500 ms samples, after the first frame, whose canvas differs from the one before
+//     "canvasChanges": number,       // 500 ms samples taken while frames are drawn (one in the last 500 ms) whose
+//                                    // canvas differs from the sample before
 //     "canvasSamples": number,       // such samples in all
 //     "litPixels": number,           // non-black pixels of the 16x9 sample grid at the end (0: a black canvas)
 //     "kill": null | {               // with --kill-after
@@ -199,15 +200,18 @@ async function main() {
         const c = await canvas();
         if (s) {
           last = s;
-          if (s.firstFrameMs != null && c) {
+          // Only while frames are being drawn: a still picture then means a frozen player.
+          if (s.firstFrameMs != null && c && s.lastFrameAgoMs != null && s.lastFrameAgoMs < 500) {
             result.canvasSamples++;
             if (lastSignature != null && c.hash !== lastSignature) result.canvasChanges++;
             lastSignature = c.hash;
             result.litPixels = c.lit;
+          } else {
+            lastSignature = null;
           }
           if (result.samples.length < 200) {
-            result.samples.push({ t: s.nowMs, frames: s.framesRendered, relay: s.relay, status: s.status,
-              canvas: c ? c.hash : null });
+            result.samples.push({ t: s.nowMs, frames: s.framesRendered, received: s.decoder?.frameCount ?? null,
+              media: s.frameTimestampMs, relay: s.relay, status: s.status, canvas: c ? c.hash : null });
           }
           if (opts.killAfter != null && !killRequested && s.firstFrameMs != null
               && s.nowMs - s.firstFrameMs >= opts.killAfter * 1000) {

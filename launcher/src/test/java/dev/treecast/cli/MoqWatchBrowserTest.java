@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.treecast.ingest.SigningKeys;
 import dev.treecast.loadtest.engine.LocalCluster;
+import dev.treecast.testing.Await;
 
 /**
  * The third-party MoQ player {@code <moq-watch>} (npm {@code @moq/watch} 0.4.6, bundled at build time) in a real
@@ -149,17 +151,31 @@ class MoqWatchBrowserTest {
         return cluster.members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst().orElse(null);
     }
 
-    /** Frames drawn for at least {@code seconds}, near the clip's rate, the picture changing. */
+    /** The parent of the leaf {@code relay} (it is null for a moment while the leaf reconnects). */
+    private static LocalCluster.Member parentOf(LocalCluster cluster, String relay) {
+        LocalCluster.Member leaf = member(cluster, relay);
+        String[] parent = new String[1];
+        Await.until("a parent of " + relay, Duration.ofSeconds(10),
+                () -> (parent[0] = leaf.relay().parentId()) != null && member(cluster, parent[0]) != null);
+        return member(cluster, parent[0]);
+    }
+
+    /**
+     * Frames for at least {@code seconds}: the player received the clip's frames at its rate, drew a new one at
+     * least twice a second (how many it draws depends on how often a headless Chromium on a shared machine runs
+     * animation frames: the renderer draws the newest decoded frame per animation frame), and the picture on the
+     * canvas changed between 500 ms samples taken while it was drawing.
+     */
     private static void assertRendered(JsonNode r, double seconds) {
         double span = r.path("renderedSpanMs").asDouble() / 1000;
         assertThat(span).as("seconds of frames drawn: " + r).isGreaterThanOrEqualTo(seconds);
-        // At least 60 % of the clip's frames: a headless browser on a loaded 2-core machine drops some.
-        assertThat(r.path("framesRendered").asDouble()).as("frames drawn: " + r)
-                .isGreaterThanOrEqualTo(0.6 * CLIP_FPS * seconds);
+        assertThat(r.path("decoder").path("frameCount").asDouble()).as("frames the player received: " + r)
+                .isGreaterThanOrEqualTo(0.8 * CLIP_FPS * seconds);
+        assertThat(r.path("framesRendered").asDouble()).as("frames drawn: " + r).isGreaterThanOrEqualTo(2 * span);
         assertThat(r.path("litPixels").asInt()).as("the canvas is not black").isPositive();
+        assertThat(r.path("canvasSamples").asInt()).isGreaterThanOrEqualTo((int) (1.5 * seconds));
         assertThat(r.path("canvasChanges").asInt()).as("the picture changes between 500 ms samples: " + r)
                 .isGreaterThanOrEqualTo((int) (0.8 * r.path("canvasSamples").asInt()));
-        assertThat(r.path("canvasSamples").asInt()).isGreaterThanOrEqualTo((int) (2 * seconds));
     }
 
     @Test
@@ -213,7 +229,7 @@ class MoqWatchBrowserTest {
         assertThat(kill.path("switches").size()).isZero();
         long killedAt = kill.path("atMs").asLong();
         Long noticed = null;
-        Long gaveUp = null;
+        Long lastDisconnect = null;
         int attempts = 0;
         for (JsonNode e : r.path("events")) {
             long at = e.path("atMs").asLong();
@@ -227,21 +243,21 @@ class MoqWatchBrowserTest {
                 attempts++;
             }
             if ("disconnected".equals(status)) {
-                gaveUp = at - killedAt;
+                lastDisconnect = at - killedAt;
             }
         }
         assertThat(r.path("connection").asText()).as("given up at the end: " + r.path("events"))
                 .isNotEqualTo("connected");
         System.out.printf("moq-watch figures (leaf %s killed, page failover off): @moq/watch saw its connection close"
-                        + " %s ms after the kill, then tried the same URL %d time(s), the last failure %s ms after the"
-                        + " kill; it never played again%n", kill.path("relay").asText(), noticed, attempts, gaveUp);
+                        + " %s ms after the kill, then tried the same URL %d time(s) (last disconnect %s ms after the"
+                        + " kill, status at the end: %s); it never played again%n", kill.path("relay").asText(),
+                noticed, attempts, lastDisconnect, r.path("connection").asText());
     }
 
     @Test
     void moqWatchPlaysOnWhileTheTreeRepairsAboveItsRelay() throws Exception {
         LocalCluster cluster = cluster();
-        JsonNode r = watch(cluster, "", 75, 11, 5,
-                relay -> member(cluster, member(cluster, relay).relay().parentId()));
+        JsonNode r = watch(cluster, "", 75, 11, 5, relay -> parentOf(cluster, relay));
         JsonNode kill = r.path("kill");
 
         assertThat(kill.path("relay").asText()).startsWith("relay-2.");
