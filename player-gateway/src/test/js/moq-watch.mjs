@@ -10,8 +10,8 @@
 //   --enough S      stop early once frames have been drawn without a break for S seconds (after the recovery, with
 //                   --kill-after): a slow start on a loaded machine then costs time, not the verdict
 //   --kill-after S  once frames have rendered for S seconds, print {"event":"kill","relay":R} on stdout and wait for
-//                   the driver (a JUnit test) to kill relay R and write one line ("killed") on stdin; the recovery
-//                   is measured from the moment that line is read
+//                   the driver (a JUnit test) to kill relay R and write one line on stdin, "killed <epoch ms when the
+//                   kill began>"; the recovery is measured from that moment (same machine, same clock)
 //   --screenshot    save a PNG of the page at the end
 //
 // Environment: CHROMIUM = the browser binary (default /usr/bin/chromium). No browser is ever downloaded.
@@ -220,7 +220,10 @@ async function main() {
             log(`rendered ${s.framesRendered} frames from ${s.relay}: asking for it to be killed`);
             event({ event: 'kill', relay: s.relay, framesRendered: s.framesRendered });
             killed = nextStdinLine().then(async (line) => {
-              killAtMs = await page.evaluate(() => performance.now());
+              // "killed <epoch ms when the kill began>": on the page's clock, performance.now() = epoch - timeOrigin.
+              const [, epoch] = (line ?? '').split(' ');
+              const origin = await page.evaluate(() => performance.timeOrigin);
+              killAtMs = epoch ? Number(epoch) - origin : await page.evaluate(() => performance.now());
               log(`driver: ${line} (page clock ${Math.round(killAtMs)} ms)`);
             });
           }

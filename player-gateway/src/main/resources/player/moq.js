@@ -137,7 +137,8 @@ class Page {
     this.error = null;
     this.status = 'starting';
     this.lastStatus = null;
-    this.disconnectedSincePoint = false;
+    this.pointedSinceConnected = false; // the page re-pointed the element since it was last connected
+    this.everConnected = false;
   }
 
   start() {
@@ -177,11 +178,11 @@ class Page {
   #connectionStatus(status) {
     const now = Math.round(performance.now());
     if (this.events.length < MAX_EVENTS) this.events.push({ atMs: now, status, relay: this.relay });
-    if (status === 'disconnected' && this.lastStatus === 'connected') this.disconnectedSincePoint = true;
-    if (status === 'connected' && this.disconnectedSincePoint) {
-      // Connected again to the same URL without the page re-pointing it: @moq/watch's own reload loop.
-      this.selfReconnects++;
-      this.disconnectedSincePoint = false;
+    if (status === 'connected') {
+      // Connected again without the page re-pointing it since the last time: @moq/watch's own reload loop.
+      if (this.everConnected && !this.pointedSinceConnected) this.selfReconnects++;
+      this.everConnected = true;
+      this.pointedSinceConnected = false;
     }
     this.lastStatus = status;
   }
@@ -194,7 +195,7 @@ class Page {
     console.info(`moq-watch page: playing from ${edge.node} (${edge.url.replace(/token=[^&]*/, 'token=…')}): ${reason}`);
     this.relay = edge.node;
     this.attemptAt = now;
-    this.disconnectedSincePoint = false;
+    this.pointedSinceConnected = true;
     if (this.el.getAttribute('url') === edge.url) {
       // Same URL: a new value is what makes the element reconnect, so clear it first.
       this.el.removeAttribute('url');

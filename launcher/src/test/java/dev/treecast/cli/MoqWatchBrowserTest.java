@@ -130,8 +130,9 @@ class MoqWatchBrowserTest {
                     assertThat(target).as("the relay to kill for " + json).isNotNull();
                     System.out.printf("moq-watch: killing %s (level %d) while the player plays from %s%n",
                             target.nodeId(), target.level(), json.path("relay").asText());
+                    long killedAt = System.currentTimeMillis();
                     cluster.kill(target);
-                    in.write("killed\n".getBytes(StandardCharsets.UTF_8));
+                    in.write(("killed " + killedAt + "\n").getBytes(StandardCharsets.UTF_8));
                     in.close(); // the harness reads one line only
                 } else if (!json.has("event")) {
                     resultLine = line;
