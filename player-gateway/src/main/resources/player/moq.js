@@ -22,6 +22,8 @@
 //   ?silence=3000                   ms without a rendered frame before moving to another relay
 //   ?failover=off                   never move: leave reconnecting to @moq/watch alone
 //   ?unmuted                        start with sound (browsers may refuse audio before a click)
+//   ?reload=on                      let the element wait for the relay's announcement of the broadcast before it
+//                                   subscribes (its default; off here, see below at reload)
 
 import './moq-watch.js';
 
@@ -147,6 +149,10 @@ class Page {
     // No WebSocket fallback: a Treecast relay speaks moq-lite over WebTransport only.
     this.el.connection.websocket = { enabled: false };
     if (params.has('unmuted')) this.el.removeAttribute('muted');
+    // reload=false: subscribe at once instead of waiting for the relay to announce the broadcast. With the element's
+    // default (wait for the announcement), some sessions to a freshly started leaf stayed connected without a catalog
+    // (3 of 8 test sessions, 0 of 4 without waiting): see README. ?reload=on restores the default.
+    if (params.get('reload') !== 'on') this.el.setAttribute('reload', 'false');
     this.el.setAttribute('name', this.broadcast);
     this.el.renderer.out.timestamp.subscribe((ts) => this.#rendered(ts));
     this.el.connection.status.subscribe((s) => this.#connectionStatus(s));
