@@ -66,6 +66,11 @@ final class RelayCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int webTransportPort;
 
+    @Option(names = "--moq-certificate-port", negatable = true, defaultValue = "true",
+            description = "Also serve /certificate.sha256 over TCP on the WebTransport port number, where @moq/watch"
+                    + " fetches it for an http:// relay URL (default: ${DEFAULT-VALUE}).")
+    boolean moqCertificatePort;
+
     @Option(names = "--http-port", defaultValue = "8081",
             description = "TCP port for the player page, /certificate.sha256 and /api/edge (default: ${DEFAULT-VALUE}).")
     int httpPort;
@@ -169,7 +174,7 @@ final class RelayCommand implements Callable<Integer> {
                 Gateway gateway = new Gateway(relay, GatewayConfig.builder()
                         .webTransportBind(new InetSocketAddress(bind, webTransportPort))
                         .httpBind(new InetSocketAddress(bind, httpPort)).advertisedHost(advertise)
-                        .maxSessions(maxSessions)
+                        .maxSessions(maxSessions).certificateOnWebTransportPort(moqCertificatePort)
                         .handshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds)).build()).start();
                 running.add(0, gateway);
                 relay.edge(gateway.webTransportUrl(""), relay.certificates().sha256Hex());

@@ -260,7 +260,8 @@ final class MoqLiteSession {
      */
     static ByteBuf frame(ObjectFrame object, ObjectFrame previous) {
         long before = previous == null ? 0 : previous.timestampMicros();
-        ByteBuf header = Unpooled.directBuffer(Frame.headerLength(before, object.timestampMicros(),
+        // A few bytes from the cached buffer's (pooled) allocator; the payload is a retained slice, not a copy.
+        ByteBuf header = object.wire().alloc().directBuffer(Frame.headerLength(before, object.timestampMicros(),
                 object.payloadLength()));
         Frame.writeHeader(header, before, object.timestampMicros(), object.payloadLength());
         return Unpooled.wrappedBuffer(header, object.payload().retain());
