@@ -152,12 +152,16 @@ class MoqWatchBrowserTest {
         return cluster.members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst().orElse(null);
     }
 
-    /** The parent of the leaf {@code relay} (it is null for a moment while the leaf reconnects). */
+    /**
+     * The relay the leaf {@code relay} hangs under. Null for a moment while the leaf reconnects, and the ingest itself
+     * after a repair that found no other relay (the controller moves the leaf back under a relay when it can).
+     */
     private static LocalCluster.Member parentOf(LocalCluster cluster, String relay) {
         LocalCluster.Member leaf = member(cluster, relay);
         String[] parent = new String[1];
-        Await.until("a parent of " + relay, Duration.ofSeconds(10),
-                () -> (parent[0] = leaf.relay().parentId()) != null && member(cluster, parent[0]) != null);
+        Await.until("a relay as the parent of " + relay, Duration.ofSeconds(30),
+                () -> (parent[0] = leaf.relay().parentId()) != null && member(cluster, parent[0]) != null,
+                () -> "parent " + parent[0]);
         return member(cluster, parent[0]);
     }
 
