@@ -108,6 +108,8 @@ final class Demo implements AutoCloseable {
                 playerUrl(), cluster.httpBase());
         out.printf("tree map    %s/tree (live: relays sized by load, coloured by health, repairs as they happen)%n",
                 cluster.httpBase());
+        out.printf("or with a MoQ player: open %s/moq/%s (<moq-watch> from npm @moq/watch, moq-lite over"
+                + " WebTransport)%n", cluster.httpBase(), options.broadcast());
         if (options.killEvery() != null) {
             chaos = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "demo-chaos"));
             long every = options.killEvery().toMillis();

@@ -97,6 +97,27 @@ class GatewayHttpTest {
     }
 
     @Test
+    void theMoqWatchPageAndTheBundleBuiltFromNpmAreServedWithItsLicenses() throws Exception {
+        for (String path : new String[] {"/moq/demo", "/moq/live/final", "/moq/demo/"}) {
+            HttpResponse<String> page = get(path);
+            assertThat(page.statusCode()).as(path).isEqualTo(200);
+            assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
+            assertThat(page.body()).contains("<moq-watch ").contains("/player/moq.js");
+        }
+        // The bundle esbuild made in generate-resources (src/main/moq-watch/build.mjs), as the page imports it.
+        HttpResponse<String> bundle = get("/player/moq-watch.js");
+        assertThat(bundle.statusCode()).isEqualTo(200);
+        assertThat(bundle.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(bundle.body()).startsWith("/* @moq/watch 0.4.6 ").contains("moq-watch-ui")
+                .doesNotContain("cdn.jsdelivr.net");
+        assertThat(get("/moq/moq-watch.js").body()).isEqualTo(bundle.body());
+        HttpResponse<String> licenses = get("/player/moq-watch.js.LICENSE.txt");
+        assertThat(licenses.statusCode()).isEqualTo(200);
+        assertThat(licenses.body()).contains("@moq/watch 0.4.6 — (MIT OR Apache-2.0)").contains("zod ")
+                .doesNotContain("@libav.js/");
+    }
+
+    @Test
     void unknownFilesAndPathsLeavingTheFolderAre404() throws Exception {
         for (String path : new String[] {"/missing.js", "/../pom.xml", "/.hidden.js", "/js/../../x.js",
                 "/noextension", "/dev/treecast/gateway/Gateway.class", "/player/../pom.xml", "/player/"}) {

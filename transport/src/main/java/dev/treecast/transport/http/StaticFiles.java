@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * <li>{@code /} and {@code /watch/<broadcast>} → {@code index.html} (the page reads the broadcast from the URL);</li>
  * <li>{@code /watch/.../name.js} (and other asset types) → {@code name.js}, so that relative references from a
  * watch page work;</li>
+ * <li>{@code /moq/<broadcast>} → {@code moq.html}, the page with the third-party MoQ player {@code <moq-watch>};
+ * {@code /moq/.../name.js} → {@code name.js}, as under {@code /watch/};</li>
  * <li>{@code /player/a/b.ext} and {@code /a/b.ext} with a known type → {@code a/b.ext}: the folder is mounted both
  * at {@code /player/} and at the root.</li>
  * </ul>
@@ -29,6 +31,8 @@ public final class StaticFiles {
     /** The classpath folder of the player page. */
     public static final String DEFAULT_ROOT = "player";
     static final String INDEX = "index.html";
+    /** The page with the third-party MoQ player, served for {@code /moq/<broadcast>}. */
+    static final String MOQ_PAGE = "moq.html";
     /** The URL folder the files are also mounted at. */
     static final String MOUNT = "player";
 
@@ -95,11 +99,11 @@ public final class StaticFiles {
             return null;
         }
         String[] segments = urlPath.substring(1).split("/", -1);
-        if (segments[0].equals("watch")) {
+        if (segments[0].equals("watch") || segments[0].equals("moq")) {
             String last = segments[segments.length - 1];
             boolean asset = segments.length > 1 && SEGMENT.matcher(last).matches()
                     && TYPES.containsKey(extension(last)) && !extension(last).equals("html");
-            return asset ? last : INDEX;
+            return asset ? last : segments[0].equals("moq") ? MOQ_PAGE : INDEX;
         }
         if (segments[0].equals(MOUNT) && segments.length > 1) {
             segments = Arrays.copyOfRange(segments, 1, segments.length);
