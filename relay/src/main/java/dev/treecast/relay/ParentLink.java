@@ -102,6 +102,13 @@ final class ParentLink implements Upstream {
         }
     }
 
+    /**
+     * Why the next repair or move happens, for {@code treecast.relay.reparents}: a repair is for a parent that fell
+     * silent unless its link was seen closing; a move is the controller's unless the parent said GOAWAY.
+     */
+    private String repairCause = "parent-dead";
+    private String moveCause = "move";
+
     ParentLink(QuicClientEndpoint endpoint, ClientSession.Options options, boolean ranked, RelayAgent agent,
                RelayMetrics metrics, Events events, ObjectVerification verification) {
         this.endpoint = endpoint;
@@ -160,6 +167,7 @@ final class ParentLink implements Upstream {
     }
 
     void move(String parentId, String address) {
+        moveCause = "move";
         execute(agent.move(parentId, address, System.nanoTime()));
     }
 
@@ -207,12 +215,16 @@ final class ParentLink implements Upstream {
                 }
                 case RelayAgent.Action.Repaired repaired -> {
                     metrics.repair(repaired.tookNanos());
+                    metrics.reparent(repairCause);
+                    repairCause = "parent-dead";
                     LOG.info("{}: repaired: lost {}, now under {} after {} ms", core.nodeId(), repaired.oldParentId(),
                             repaired.newParentId(), repaired.tookNanos() / 1_000_000);
                     events.repaired(repaired.oldParentId(), repaired.newParentId(), repaired.tookNanos());
                     awaitingFirstObject = repaired;
                 }
                 case RelayAgent.Action.Moved moved -> {
+                    metrics.reparent(moveCause);
+                    moveCause = "move";
                     LOG.info("{}: moved from {} to {} in {} ms", core.nodeId(), moved.oldParentId(),
                             moved.newParentId(), moved.tookNanos() / 1_000_000);
                     events.reparented(moved.oldParentId(), moved.newParentId(), moved.tookNanos());
@@ -343,7 +355,10 @@ final class ParentLink implements Upstream {
             switch (message) {
                 case Announce announce -> core.onAnnounce(announce);
                 case Heartbeat beat -> execute(agent.heartbeatAcked(parentId, beat.sequence(), System.nanoTime()));
-                case GoAway goAway -> execute(agent.goAway(parentId, goAway.address(), System.nanoTime()));
+                case GoAway goAway -> {
+                    moveCause = "goaway";
+                    execute(agent.goAway(parentId, goAway.address(), System.nanoTime()));
+                }
                 default -> {
                 }
             }
@@ -356,6 +371,7 @@ final class ParentLink implements Upstream {
             }
             sessions.remove(parentId);
             LOG.warn("{}: lost parent {} ({}: {})", core.nodeId(), parentId, code, reason);
+            repairCause = "parent-lost";
             execute(agent.parentLost(parentId, System.nanoTime()));
         }
     }
