@@ -115,6 +115,9 @@ public final class RelayMetrics {
         for (String reason : RESET_REASONS) {
             resets.computeIfAbsent(reason, this::resetCounter);
         }
+        for (ErrorCode code : ErrorCode.values()) {
+            protocolErrors.computeIfAbsent(code, this::errorCounter);
+        }
     }
 
     /** The values of the {@code reason} tag of {@code treecast.relay.reparents}. */
@@ -251,8 +254,12 @@ public final class RelayMetrics {
     }
 
     public void protocolError(ErrorCode code) {
-        protocolErrors.computeIfAbsent(code, c -> Counter.builder("treecast.relay.protocol.errors").tags(tags)
-                .tag("code", c.name()).register(registry)).increment();
+        protocolErrors.computeIfAbsent(code, this::errorCounter).increment();
+    }
+
+    private Counter errorCounter(ErrorCode code) {
+        return Counter.builder("treecast.relay.protocol.errors").tags(tags).tag("code", code.name())
+                .description("sessions and streams closed for the peer's protocol error, by code").register(registry);
     }
 
     /**
@@ -312,10 +319,14 @@ public final class RelayMetrics {
         return hits;
     }
 
-    /** Protocol errors counted so far, by code. */
+    /** Protocol errors counted so far, by code (the codes seen at least once). */
     public Map<ErrorCode, Long> protocolErrors() {
         Map<ErrorCode, Long> errors = new java.util.EnumMap<>(ErrorCode.class);
-        protocolErrors.forEach((code, c) -> errors.put(code, (long) c.count()));
+        protocolErrors.forEach((code, c) -> {
+            if (c.count() > 0) {
+                errors.put(code, (long) c.count());
+            }
+        });
         return errors;
     }
 
