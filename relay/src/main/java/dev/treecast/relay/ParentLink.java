@@ -67,11 +67,11 @@ final class ParentLink implements Upstream {
     private final ObjectVerification verification;
     private final Map<String, ParentSession> sessions = new LinkedHashMap<>();
     /**
-     * Candidates with a connect in flight, and those of them the agent gave up on meanwhile (its attempt timed out):
-     * a session that completes after that is closed at once, never kept open beside the next attempt's.
+     * The connect in flight to each candidate (its listener object). A connect that completes when it is no longer
+     * the one wanted (the agent gave up on it, or tried again meanwhile) is closed at once: kept, it stayed open
+     * beside the next one, its parent feeding and counting a child that nobody listened to.
      */
-    private final java.util.Set<String> connecting = new java.util.HashSet<>();
-    private final java.util.Set<String> abandoned = new java.util.HashSet<>();
+    private final Map<String, Object> connecting = new java.util.HashMap<>();
     private RelayCore core;
     private boolean closed;
     /** The last repair, until the first object from its new parent arrives. */
@@ -252,11 +252,6 @@ final class ParentLink implements Upstream {
         if (sessions.containsKey(candidate.id())) {
             return;
         }
-        if (connecting.contains(candidate.id())) {
-            // Wanted again while the earlier connect is still in flight: that one serves this attempt.
-            abandoned.remove(candidate.id());
-            return;
-        }
         InetSocketAddress address = address(candidate.address());
         if (address == null) {
             execute(agent.connectFailed(candidate.id(), System.nanoTime()));
@@ -264,13 +259,13 @@ final class ParentLink implements Upstream {
         }
         LOG.debug("{}: connecting to {} ({})", core.nodeId(), candidate.id(), address);
         ClientSession.Options withRank = ranked ? options.withRank(core.rank()) : options;
-        connecting.add(candidate.id());
+        Object attempt = new Object();
+        connecting.put(candidate.id(), attempt);
         ClientSession.connect(endpoint, address, withRank, new SessionListener(candidate.id()))
                 .addListener((io.netty.util.concurrent.Future<ClientSession> f) -> {
-                    connecting.remove(candidate.id());
-                    if (abandoned.remove(candidate.id()) && !closed) {
+                    if (!connecting.remove(candidate.id(), attempt) && !closed) {
                         if (f.isSuccess()) {
-                            LOG.info("{}: closing the late session to {}: the attempt was given up", core.nodeId(),
+                            LOG.info("{}: closing a late session to {}: that attempt was given up", core.nodeId(),
                                     candidate.id());
                             f.getNow().close(ErrorCode.NO_ERROR, "attempt given up");
                         }
@@ -301,9 +296,7 @@ final class ParentLink implements Upstream {
     }
 
     private void drop(String parentId) {
-        if (connecting.contains(parentId)) {
-            abandoned.add(parentId);
-        }
+        connecting.remove(parentId);
         ParentSession s = sessions.remove(parentId);
         if (s != null) {
             LOG.info("{}: left {}", core.nodeId(), parentId);
