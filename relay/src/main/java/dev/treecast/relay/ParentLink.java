@@ -66,12 +66,6 @@ final class ParentLink implements Upstream {
     private final Events events;
     private final ObjectVerification verification;
     private final Map<String, ParentSession> sessions = new LinkedHashMap<>();
-    /**
-     * The connect in flight to each candidate (its listener object). A connect that completes when it is no longer
-     * the one wanted (the agent gave up on it, or tried again meanwhile) is closed at once: kept, it stayed open
-     * beside the next one, its parent feeding and counting a child that nobody listened to.
-     */
-    private final Map<String, Object> connecting = new java.util.HashMap<>();
     private RelayCore core;
     private boolean closed;
     /** The last repair, until the first object from its new parent arrives. */
@@ -259,18 +253,8 @@ final class ParentLink implements Upstream {
         }
         LOG.debug("{}: connecting to {} ({})", core.nodeId(), candidate.id(), address);
         ClientSession.Options withRank = ranked ? options.withRank(core.rank()) : options;
-        Object attempt = new Object();
-        connecting.put(candidate.id(), attempt);
         ClientSession.connect(endpoint, address, withRank, new SessionListener(candidate.id()))
                 .addListener((io.netty.util.concurrent.Future<ClientSession> f) -> {
-                    if (!connecting.remove(candidate.id(), attempt) && !closed) {
-                        if (f.isSuccess()) {
-                            LOG.info("{}: closing a late session to {}: that attempt was given up", core.nodeId(),
-                                    candidate.id());
-                            f.getNow().close(ErrorCode.NO_ERROR, "attempt given up");
-                        }
-                        return;
-                    }
                     if (closed) {
                         if (f.isSuccess()) {
                             f.getNow().close(ErrorCode.GOING_AWAY, "relay shutting down");
@@ -281,6 +265,15 @@ final class ParentLink implements Upstream {
                         LOG.info("{}: cannot attach to {} ({}): {}", core.nodeId(), candidate.id(), address,
                                 f.cause().getMessage());
                         execute(agent.connectFailed(candidate.id(), System.nanoTime()));
+                        return;
+                    }
+                    ParentSession existing = sessions.get(candidate.id());
+                    if (existing != null && existing.session.isOpen()) {
+                        // Two connects to one candidate were in flight (an attempt timed out under load and was
+                        // retried): the first to complete serves. Kept too, the second stayed open unseen beside it,
+                        // its parent feeding and counting a child nobody listened to.
+                        LOG.info("{}: closing a second session to {}", core.nodeId(), candidate.id());
+                        f.getNow().close(ErrorCode.NO_ERROR, "duplicate session");
                         return;
                     }
                     ParentSession s = new ParentSession(candidate.id(), f.getNow());
@@ -296,7 +289,6 @@ final class ParentLink implements Upstream {
     }
 
     private void drop(String parentId) {
-        connecting.remove(parentId);
         ParentSession s = sessions.remove(parentId);
         if (s != null) {
             LOG.info("{}: left {}", core.nodeId(), parentId);
