@@ -312,6 +312,7 @@ class Player {
     this.clock = new MediaClock();
     this.started = false; // playback has started at least once
     this.startupMs = null;
+    this.ttffReport = null; // null, 'sending', the HTTP status of POST /api/ttff, or 'failed'
     this.stalls = 0;
     this.stallMs = 0;
     this.stallSince = null;
@@ -683,6 +684,20 @@ class Player {
     this.video.currentTime = t;
   }
 
+  /**
+   * Tells the server that served this page our time to first frame, once (its `treecast.player.ttff`, see the
+   * README's Metrics): nothing that identifies the viewer, and playback never waits for it.
+   */
+  #reportTtff() {
+    this.ttffReport = 'sending';
+    fetch('/api/ttff', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ttffMs: this.startupMs }),
+      keepalive: true,
+    }).then((r) => { this.ttffReport = r.status; }, () => { this.ttffReport = 'failed'; });
+  }
+
   // -------------------------------------------------------------- events and stalls
 
   #wireMediaEvents() {
@@ -691,6 +706,7 @@ class Player {
       if (this.startupMs == null) {
         this.startupMs = Math.round(performance.now());
         console.info(`treecast: playing after ${this.startupMs} ms at ${v.currentTime.toFixed(3)} s`);
+        this.#reportTtff();
       }
       this.#stallEnds();
       this.aheadHistory = []; // what was measured while stalled says nothing about the cushion now
@@ -877,6 +893,7 @@ class Player {
       buffered: Math.round(ahead * 1000) / 1000,
       catalog: this.catalog ? this.catalog.tracks.map((t) => t.name) : [],
       startupMs: this.startupMs,
+      ttffReport: this.ttffReport,
       bitrateMbps: Math.round(this.bitrateMbps() * 1000) / 1000,
       playbackRate: v.playbackRate,
       jumps: this.jumps,

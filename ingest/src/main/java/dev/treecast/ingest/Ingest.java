@@ -29,7 +29,6 @@ import dev.treecast.relay.Relay;
 import dev.treecast.transport.http.StaticFiles;
 import dev.treecast.transport.Transports;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -74,7 +73,7 @@ public final class Ingest implements AutoCloseable {
     private byte[] publicKey;
 
     public Ingest(IngestConfig config) {
-        this(config, new SimpleMeterRegistry(), Clock.systemUTC());
+        this(config, dev.treecast.relay.MetricsEndpoint.newRegistry(), Clock.systemUTC());
     }
 
     public Ingest(IngestConfig config, MeterRegistry registry, Clock clock) {
@@ -100,7 +99,15 @@ public final class Ingest implements AutoCloseable {
             root.core().controlPlane(tree);
             return null;
         });
-        treeDuty = root.eventLoop().scheduleAtFixedRate(() -> tree.tick(), 200, 200, TimeUnit.MILLISECONDS);
+        metrics.tree(() -> tree.view());
+        treeDuty = root.eventLoop().scheduleAtFixedRate(() -> {
+            tree.tick();
+            metrics.treeChanged();
+        }, 200, 200, TimeUnit.MILLISECONDS);
+        routes.get(dev.treecast.relay.MetricsEndpoint.PATH, q -> dev.treecast.relay.MetricsEndpoint.response(registry,
+                q));
+        routes.post(dev.treecast.gateway.PlayerReports.TTFF_PATH, new dev.treecast.gateway.PlayerReports(registry,
+                io.micrometer.core.instrument.Tags.of("node", root.nodeId()))::ttff);
         routes.get("/healthz", q -> HttpResponses.text(HttpResponseStatus.OK, "ok\n"));
         routes.get("/api/broadcasts", q -> HttpResponses.json(HttpResponseStatus.OK, broadcastsJson()));
         routes.get("/api/director", this::direct);

@@ -39,6 +39,9 @@ final class IngestHttpHandler extends ChannelInboundHandlerAdapter {
     /** Set while the rest of a refused request's body is being discarded. */
     private boolean discarding;
     private HttpRequest pendingGet;
+    /** The body of a POST to a route (player reports), bounded by {@link #MAX_ROUTE_BODY}; null for a GET. */
+    private java.io.ByteArrayOutputStream pendingBody;
+    static final int MAX_ROUTE_BODY = 16 * 1024;
 
     IngestHttpHandler(Ingest ingest, HttpRoutes routes) {
         this.ingest = ingest;
@@ -67,6 +70,7 @@ final class IngestHttpHandler extends ChannelInboundHandlerAdapter {
         String path = new QueryStringDecoder(request.uri()).path();
         if (!path.startsWith(INGEST_PREFIX)) {
             pendingGet = request;
+            pendingBody = request.method().equals(HttpMethod.POST) ? new java.io.ByteArrayOutputStream() : null;
             return;
         }
         if (!request.method().equals(HttpMethod.PUT) && !request.method().equals(HttpMethod.POST)) {
@@ -101,6 +105,18 @@ final class IngestHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (pendingGet != null) {
+            if (pendingBody != null) {
+                int n = content.content().readableBytes();
+                if (pendingBody.size() + n > MAX_ROUTE_BODY) {
+                    pendingGet = null;
+                    pendingBody = null;
+                    refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "at most " + MAX_ROUTE_BODY + " bytes");
+                    return;
+                }
+                byte[] chunk = new byte[n];
+                content.content().getBytes(content.content().readerIndex(), chunk);
+                pendingBody.writeBytes(chunk);
+            }
             if (content instanceof LastHttpContent) {
                 HttpRequest request = pendingGet;
                 pendingGet = null;
@@ -108,6 +124,12 @@ final class IngestHttpHandler extends ChannelInboundHandlerAdapter {
                     discarding = true; // the connection is the feed's now: nothing else is read from it
                     ingest.treeMapFeed().open(ctx, request);
                     return;
+                }
+                if (pendingBody != null) {
+                    request = new io.netty.handler.codec.http.DefaultFullHttpRequest(request.protocolVersion(),
+                            request.method(), request.uri(), io.netty.buffer.Unpooled.wrappedBuffer(
+                            pendingBody.toByteArray()), request.headers(), ((LastHttpContent) content).trailingHeaders());
+                    pendingBody = null;
                 }
                 FullHttpResponse response = routes.handle(request);
                 boolean keepAlive = HttpUtil.isKeepAlive(request);

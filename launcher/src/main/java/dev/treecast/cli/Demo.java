@@ -81,10 +81,13 @@ final class Demo implements AutoCloseable {
         out.printf("access      operator key %s (made for this run): relays join with a relay token; the director"
                 + " hands each browser a viewer token%n", ingest.operatorKeyBase64());
         for (LocalCluster.Member m : cluster.members()) {
-            out.printf("%-11s QUIC %s   placed under %s%s%n", m.nodeId(), m.relay().quicAddress(),
-                    m.relay().parentId(), m.gateway() == null ? ""
-                            : "   WebTransport " + m.gateway().webTransportUrl(""));
+            out.printf("%-11s QUIC %s   placed under %s%s   metrics http://%s:%d/metrics%n", m.nodeId(),
+                    m.relay().quicAddress(), m.relay().parentId(), m.gateway() == null ? ""
+                            : "   WebTransport " + m.gateway().webTransportUrl(""), cluster.httpBase().getHost(),
+                    cluster.metricsAddress(m).getPort());
         }
+        out.printf("metrics     GET /metrics (Prometheus text) on each relay's HTTP port above and on %s/metrics%n",
+                cluster.httpBase());
         cluster.onRepair(r -> out.printf("repair: %s lost %s, now under %s: attached %d ms after its parent was"
                 + " declared dead%n", r.node(), r.oldParentId(), r.newParentId(), r.tookNanos() / 1_000_000));
 

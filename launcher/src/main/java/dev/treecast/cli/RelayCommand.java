@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.treecast.gateway.Gateway;
+import dev.treecast.gateway.MetricsServer;
 import dev.treecast.gateway.GatewayConfig;
 import dev.treecast.relay.Relay;
 import dev.treecast.relay.RelayConfig;
@@ -85,7 +86,8 @@ final class RelayCommand implements Callable<Integer> {
     boolean moqCertificatePort;
 
     @Option(names = "--http-port", defaultValue = "8081",
-            description = "TCP port for the player page, /certificate.sha256 and /api/edge (default: ${DEFAULT-VALUE}).")
+            description = "TCP port for the player page, /certificate.sha256, /api/edge and /metrics; with"
+                    + " --webtransport-port 0 only /metrics (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
     @Option(names = "--advertise", paramLabel = "HOST",
@@ -201,6 +203,11 @@ final class RelayCommand implements Callable<Integer> {
                                 + " certificate sha-256 %s%n", gateway.webTransportUrl("<broadcast>"),
                         advertise != null ? advertise : bind.equals("0.0.0.0") ? "127.0.0.1" : bind,
                         gateway.httpAddress().getPort(), relay.certificates().sha256Hex());
+            } else {
+                MetricsServer metrics = MetricsServer.start(relay, new InetSocketAddress(bind, httpPort));
+                running.add(0, metrics);
+                System.out.printf("metrics: http://%s:%d/metrics%n", advertise != null ? advertise
+                        : bind.equals("0.0.0.0") ? "127.0.0.1" : bind, metrics.localAddress().getPort());
             }
         } catch (Exception e) {
             DemoCommand.closeAll(running);

@@ -96,6 +96,12 @@ class BrowserPlaybackTest {
             assertThat(node.exitValue()).isZero();
             // The browser's session really went through a leaf's gateway.
             assertThat(demo.gateways().stream().mapToLong(g -> g.metrics().sessionsOpened()).sum()).isPositive();
+            // Once playing, the page told the ingest that served it its time to first frame, once.
+            io.micrometer.core.instrument.Timer ttff = demo.ingest().registry().get("treecast.player.ttff").timer();
+            dev.treecast.testing.Await.until("the player's TTFF report", java.time.Duration.ofSeconds(5),
+                    () -> ttff.count() == 1, ttff::count);
+            assertThat(ttff.totalTime(TimeUnit.MILLISECONDS)).as(result.toString())
+                    .isCloseTo(result.path("startupMs").asDouble(), org.assertj.core.api.Assertions.within(1.0));
         }
     }
 }

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import dev.treecast.gateway.http.GatewayHttpServer;
 import dev.treecast.transport.http.StaticFiles;
 import dev.treecast.gateway.webtransport.WebTransportAcceptor;
+import dev.treecast.relay.MetricsEndpoint;
 import dev.treecast.relay.Relay;
 import dev.treecast.transport.QuicServer;
 import dev.treecast.transport.QuicSettings;
@@ -56,6 +57,7 @@ public final class Gateway implements AutoCloseable {
     private final Relay relay;
     private final GatewayConfig config;
     private GatewayMetrics metrics;
+    private PlayerReports playerReports;
     private WebTransportAcceptor acceptor;
     private QuicServer webTransport;
     private GatewayHttpServer http;
@@ -74,6 +76,8 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("start the relay before its gateway");
         }
         metrics = new GatewayMetrics(relay.registry(), relay.nodeId());
+        playerReports = new PlayerReports(relay.registry(), io.micrometer.core.instrument.Tags.of("node",
+                relay.nodeId()));
         // The relay now serves viewers: by default it checks every object's signature before they see it.
         relay.servesViewers();
         acceptor = new WebTransportAcceptor(relay.core(), metrics, config.maxSessions(), config.handshakeTimeout());
@@ -86,8 +90,12 @@ public final class Gateway implements AutoCloseable {
             HttpRoutes routes = new HttpRoutes()
                     .get(CERTIFICATE_PATH, q -> HttpResponses.text(HttpResponseStatus.OK, hash))
                     .get(EDGE_PATH, q -> HttpResponses.json(HttpResponseStatus.OK, edgeJson(hash)));
+            // This relay's meters for Prometheus, and the player's time to first frame (see Metrics, README).
+            routes.get(MetricsEndpoint.PATH, q -> MetricsEndpoint.response(relay.registry(), q))
+                    .post(PlayerReports.TTFF_PATH, playerReports::ttff);
             http = GatewayHttpServer.bind(config.httpBind(), relay.nodeId() + "-gateway-http", routes,
-                    Set.of(CERTIFICATE_PATH, EDGE_PATH), new StaticFiles());
+                    Set.of(CERTIFICATE_PATH, EDGE_PATH, MetricsEndpoint.PATH, PlayerReports.TTFF_PATH),
+                    new StaticFiles());
         } catch (InterruptedException | RuntimeException e) {
             close();
             throw e;
@@ -150,6 +158,11 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    /** What players reported to this gateway's HTTP port ({@code POST /api/ttff}). */
+    public PlayerReports playerReports() {
+        return playerReports;
     }
 
     public GatewayConfig config() {

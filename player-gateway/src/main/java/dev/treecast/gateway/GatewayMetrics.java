@@ -75,6 +75,23 @@ public final class GatewayMetrics {
                         + " frames, a broken control or QPACK stream)").register(registry);
         Gauge.builder("treecast.gateway.connections", this, m -> m.connections).tags(tags)
                 .description("QUIC connections on the WebTransport port, with a session or not yet").register(registry);
+        // Every code from the start at 0, so that rate() and increase() see the first error of each.
+        for (ErrorCode code : ErrorCode.values()) {
+            protocolErrors.computeIfAbsent(code, this::errorCounter);
+        }
+        for (CloseReason reason : CloseReason.values()) {
+            closed.computeIfAbsent(reason, this::closedCounter);
+        }
+    }
+
+    private Counter errorCounter(ErrorCode code) {
+        return Counter.builder("treecast.gateway.protocol.errors").tags(tags).tag("code", code.name())
+                .description("WebTransport sessions closed for the viewer's protocol error, by code").register(registry);
+    }
+
+    private Counter closedCounter(CloseReason reason) {
+        return Counter.builder("treecast.gateway.sessions.closed").tags(tags).tag("reason", reason.tag())
+                .description("WebTransport sessions ended, by why").register(registry);
     }
 
     /** A session negotiated moq-lite ({@code treecast.gateway.moqlite.sessions}, counted besides sessions.opened). */
@@ -99,14 +116,11 @@ public final class GatewayMetrics {
 
     public void sessionClosed(CloseReason reason) {
         sessions--;
-        closed.computeIfAbsent(reason, r -> Counter.builder("treecast.gateway.sessions.closed").tags(tags)
-                .tag("reason", r.tag()).description("WebTransport sessions ended, by why").register(registry))
-                .increment();
+        closed.computeIfAbsent(reason, this::closedCounter).increment();
     }
 
     public void protocolError(ErrorCode code) {
-        protocolErrors.computeIfAbsent(code, c -> Counter.builder("treecast.gateway.protocol.errors").tags(tags)
-                .tag("code", c.name()).register(registry)).increment();
+        protocolErrors.computeIfAbsent(code, this::errorCounter).increment();
     }
 
     public void connectRefused(int status) {
@@ -158,7 +172,11 @@ public final class GatewayMetrics {
     /** Protocol errors counted so far, by code. */
     public Map<ErrorCode, Long> protocolErrors() {
         Map<ErrorCode, Long> errors = new java.util.EnumMap<>(ErrorCode.class);
-        protocolErrors.forEach((code, c) -> errors.put(code, (long) c.count()));
+        protocolErrors.forEach((code, c) -> {
+            if (c.count() > 0) {
+                errors.put(code, (long) c.count());
+            }
+        });
         return errors;
     }
 

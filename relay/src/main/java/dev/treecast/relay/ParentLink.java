@@ -104,6 +104,13 @@ final class ParentLink implements Upstream {
         }
     }
 
+    /**
+     * Why the next repair or move happens, for {@code treecast.relay.reparents}: a repair is for a parent that fell
+     * silent unless its link was seen closing; a move is the controller's unless the parent said GOAWAY.
+     */
+    private String repairCause = "parent-dead";
+    private String moveCause = "move";
+
     ParentLink(QuicClientEndpoint endpoint, ClientSession.Options options, boolean ranked, RelayAgent agent,
                RelayMetrics metrics, Events events, ObjectVerification verification) {
         this.endpoint = endpoint;
@@ -162,6 +169,7 @@ final class ParentLink implements Upstream {
     }
 
     void move(String parentId, String address) {
+        moveCause = "move";
         execute(agent.move(parentId, address, System.nanoTime()));
     }
 
@@ -209,12 +217,16 @@ final class ParentLink implements Upstream {
                 }
                 case RelayAgent.Action.Repaired repaired -> {
                     metrics.repair(repaired.tookNanos());
+                    metrics.reparent(repairCause);
+                    repairCause = "parent-dead";
                     LOG.info("{}: repaired: lost {}, now under {} after {} ms", core.nodeId(), repaired.oldParentId(),
                             repaired.newParentId(), repaired.tookNanos() / 1_000_000);
                     events.repaired(repaired.oldParentId(), repaired.newParentId(), repaired.tookNanos());
                     awaitingFirstObject = repaired;
                 }
                 case RelayAgent.Action.Moved moved -> {
+                    metrics.reparent(moveCause);
+                    moveCause = "move";
                     LOG.info("{}: moved from {} to {} in {} ms", core.nodeId(), moved.oldParentId(),
                             moved.newParentId(), moved.tookNanos() / 1_000_000);
                     events.reparented(moved.oldParentId(), moved.newParentId(), moved.tookNanos());
@@ -259,6 +271,15 @@ final class ParentLink implements Upstream {
                         LOG.info("{}: cannot attach to {} ({}): {}", core.nodeId(), candidate.id(), address,
                                 f.cause().getMessage());
                         execute(agent.connectFailed(candidate.id(), System.nanoTime()));
+                        return;
+                    }
+                    ParentSession existing = sessions.get(candidate.id());
+                    if (existing != null && existing.session.isOpen()) {
+                        // Two connects to one candidate were in flight (an attempt timed out under load and was
+                        // retried): the first to complete serves. Kept too, the second stayed open unseen beside it,
+                        // its parent feeding and counting a child nobody listened to.
+                        LOG.info("{}: closing a second session to {}", core.nodeId(), candidate.id());
+                        f.getNow().close(ErrorCode.NO_ERROR, "duplicate session");
                         return;
                     }
                     ParentSession s = new ParentSession(candidate.id(), f.getNow());
@@ -349,7 +370,10 @@ final class ParentLink implements Upstream {
             switch (message) {
                 case Announce announce -> core.onAnnounce(announce);
                 case Heartbeat beat -> execute(agent.heartbeatAcked(parentId, beat.sequence(), System.nanoTime()));
-                case GoAway goAway -> execute(agent.goAway(parentId, goAway.address(), System.nanoTime()));
+                case GoAway goAway -> {
+                    moveCause = "goaway";
+                    execute(agent.goAway(parentId, goAway.address(), System.nanoTime()));
+                }
                 default -> {
                 }
             }
@@ -362,6 +386,7 @@ final class ParentLink implements Upstream {
             }
             sessions.remove(parentId);
             LOG.warn("{}: lost parent {} ({}: {})", core.nodeId(), parentId, code, reason);
+            repairCause = "parent-lost";
             execute(agent.parentLost(parentId, System.nanoTime()));
         }
     }

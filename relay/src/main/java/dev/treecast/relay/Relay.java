@@ -32,7 +32,6 @@ import dev.treecast.tree.Placement;
 import dev.treecast.tree.Ranks;
 import dev.treecast.tree.RelayAgent;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -73,8 +72,9 @@ public final class Relay implements AutoCloseable {
     private volatile java.util.function.Consumer<Repair> repairListener = r -> { };
     private volatile boolean closed;
 
+    /** A relay with a registry of its own, served as Prometheus text by its HTTP port ({@code /metrics}). */
     public Relay(RelayConfig config) {
-        this(config, new SimpleMeterRegistry());
+        this(config, MetricsEndpoint.newRegistry());
     }
 
     public Relay(RelayConfig config, MeterRegistry registry) {
@@ -89,6 +89,7 @@ public final class Relay implements AutoCloseable {
         certificates = config.certificates() != null ? config.certificates()
                 : Certificates.selfSigned(Clock.systemUTC());
         metrics = new RelayMetrics(registry, config.nodeId());
+        metrics.calibrate(wallMicros(), System.nanoTime());
         GroupCache cache = new GroupCache(config.cacheBytes(), config.cacheDuration(), Ticker.systemTicker());
         verification = new ObjectVerification(config.nodeId(), config.verify(), config.broadcastKey());
         try {
@@ -161,12 +162,26 @@ public final class Relay implements AutoCloseable {
      */
     private static final long STALL_NANOS = 2 * DUTY_CYCLE_MILLIS * 1_000_000L;
     private long lastDutyNanos;
+    /** How often the slow gauges (children, viewers, cache) are refreshed: they walk every session. */
+    private static final long GAUGES_NANOS = 1_000_000_000L;
+    private long lastGaugesNanos;
+
+    private static long wallMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
 
     private void dutyCycle() {
         long now = System.nanoTime();
         boolean stalled = lastDutyNanos != 0 && now - lastDutyNanos > STALL_NANOS;
         lastDutyNanos = now;
         core.tick();
+        if (now - lastGaugesNanos >= GAUGES_NANOS) {
+            lastGaugesNanos = now;
+            metrics.gauges(core.childRelays().size(), core.viewerCount(), core.cache().weightedBytes(),
+                    core.cache().groups());
+            metrics.calibrate(wallMicros(), System.nanoTime());
+        }
         if (parentLink != null) {
             if (stalled) {
                 // Our own silence is not the parent's: count its silence from now.

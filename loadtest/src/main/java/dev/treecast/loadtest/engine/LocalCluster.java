@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.treecast.gateway.Gateway;
 import dev.treecast.gateway.GatewayConfig;
+import dev.treecast.gateway.MetricsServer;
 import dev.treecast.ingest.Ingest;
 import dev.treecast.ingest.IngestConfig;
 import dev.treecast.loadtest.model.RelaySelector;
@@ -74,6 +75,8 @@ public final class LocalCluster implements AutoCloseable {
     private final Options options;
     private final List<Member> members = new CopyOnWriteArrayList<>();
     private final List<Hang> hung = new CopyOnWriteArrayList<>();
+    /** The HTTP port ({@code /metrics}) of each relay without a gateway, by node id. */
+    private final java.util.Map<String, MetricsServer> metricsServers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Random random;
     private volatile Consumer<Relay.Repair> repairs = r -> { };
     private Ingest ingest;
@@ -157,8 +160,11 @@ public final class LocalCluster implements AutoCloseable {
                         .httpBind(new InetSocketAddress(options.bind(), 0))
                         .advertisedHost(options.advertise()).build()).start();
                 relay.edge(gateway.webTransportUrl(""), relay.certificates().sha256Hex());
+            } else {
+                metricsServers.put(id, MetricsServer.start(relay, new InetSocketAddress(options.bind(), 0)));
             }
         } catch (Exception | Error e) {
+            closeMetrics(id);
             relay.close();
             throw e;
         }
@@ -208,8 +214,28 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Where {@code m}'s meters are served ({@code GET /metrics}): its gateway's HTTP port, or for a relay without
+     * one an HTTP port of its own.
+     */
+    public InetSocketAddress metricsAddress(Member m) {
+        if (m.gateway() != null) {
+            return m.gateway().httpAddress();
+        }
+        MetricsServer server = metricsServers.get(m.nodeId());
+        return server == null ? null : server.localAddress();
+    }
+
+    private void closeMetrics(String nodeId) {
+        MetricsServer server = metricsServers.remove(nodeId);
+        if (server != null) {
+            closeQuietly(server);
+        }
+    }
+
     /** Crashes {@code victim} as kill -9 would: sockets closed without a word, to relays and viewers alike. */
     public void kill(Member victim) {
+        closeMetrics(victim.nodeId());
         members.remove(victim);
         release(victim);
         if (victim.gateway() != null) {
@@ -277,6 +303,7 @@ public final class LocalCluster implements AutoCloseable {
         release(victim);
         victim.relay().drain(timeout);
         members.remove(victim);
+        closeMetrics(victim.nodeId());
         if (victim.gateway() != null) {
             victim.gateway().close();
         }
@@ -348,6 +375,7 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         for (Member m : all) {
+            closeMetrics(m.nodeId());
             closeQuietly(m.relay());
         }
         members.clear();

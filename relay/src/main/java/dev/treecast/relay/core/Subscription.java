@@ -76,6 +76,7 @@ public final class Subscription {
         switch (start) {
             case StartPosition.Latest latest -> {
                 CachedGroup newest = track.newest();
+                metrics.cacheGet(newest != null);
                 if (newest != null) {
                     floorGroup = newest.sequence();
                     open(newest, 0);
@@ -87,6 +88,7 @@ public final class Subscription {
                 floorGroup = at.group();
                 for (long g = at.group(); g <= track.latestGroup(); g++) {
                     CachedGroup cached = cache.get(new CachedGroup.Key(track.name(), g));
+                    metrics.cacheGet(cached != null);
                     if (cached != null) {
                         open(cached, g == startGroup ? cached.indexOf(startObject) : 0);
                     } else {

@@ -119,6 +119,7 @@ public final class Track {
             return;
         }
         metrics.received(object.wireLength());
+        metrics.arrived(object.timestampMicros(), nowNanos);
         target.append(object, nowNanos);
         cache.touch(target);
         for (int i = 0, n = subscribers.size(); i < n; i++) {

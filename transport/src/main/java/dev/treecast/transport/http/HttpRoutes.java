@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -19,6 +20,16 @@ public final class HttpRoutes {
     private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> routes = new LinkedHashMap<>();
     private final Map<String, Function<QueryStringDecoder, FullHttpResponse>> prefixes = new LinkedHashMap<>();
     private Function<QueryStringDecoder, FullHttpResponse> fallback;
+    private final Map<String, Function<FullHttpRequest, FullHttpResponse>> posts = new LinkedHashMap<>();
+
+    /**
+     * Serves {@code POST path} with {@code handler}, given the whole request (the server bounds its body). Only
+     * for requests the server hands over whole ({@link FullHttpRequest}); others get 405.
+     */
+    public synchronized HttpRoutes post(String path, Function<FullHttpRequest, FullHttpResponse> handler) {
+        posts.put(path, handler);
+        return this;
+    }
 
     /** Serves {@code GET path} with {@code handler}. */
     public synchronized HttpRoutes get(String path, Function<QueryStringDecoder, FullHttpResponse> handler) {
@@ -55,6 +66,10 @@ public final class HttpRoutes {
     /** Answers {@code request}: 404 for unknown paths, 405 for anything but GET/HEAD, 400 for bad arguments. */
     public synchronized FullHttpResponse handle(HttpRequest request) {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        Function<FullHttpRequest, FullHttpResponse> post = posts.get(uri.path());
+        if (post != null && request.method().equals(HttpMethod.POST) && request instanceof FullHttpRequest full) {
+            return post.apply(full);
+        }
         Function<QueryStringDecoder, FullHttpResponse> handler = find(uri.path());
         if (handler == null) {
             return HttpResponses.text(HttpResponseStatus.NOT_FOUND, "no such resource: " + uri.path() + "\n");
