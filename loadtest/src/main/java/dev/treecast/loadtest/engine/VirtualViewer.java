@@ -64,6 +64,8 @@ final class VirtualViewer {
     private int generation;
     private SubscriberSession session;
     private String edgeNode;
+    /** The edge as it was chosen ({@link Edge#node()}: an address for a QUIC relay), which {@code avoid} must name. */
+    private String chosenNode;
     private boolean connecting;
     private int attempts;
     private long lastHeardNanos;
@@ -183,6 +185,7 @@ final class VirtualViewer {
         session = f.getNow();
         connecting = false;
         edgeNode = session.peerNodeId() != null ? session.peerNodeId() : edge.node();
+        chosenNode = edge.node();
         lastHeardNanos = now();
         for (TrackState t : tracks) {
             t.subscribe(gen);
@@ -225,6 +228,11 @@ final class VirtualViewer {
         }
         if (from != null) {
             avoid.add(from);
+        }
+        if (chosenNode != null) {
+            // The edge source knows a QUIC relay by its address, not by the node id its SETUP gave: avoiding only the
+            // node id sent every other viewer of a vanished relay back to it, to wait out a connect timeout.
+            avoid.add(chosenNode);
         }
         noteReconnect(from, reason);
         attempts = 1;
