@@ -56,7 +56,7 @@ final class ConfigFile {
             @com.fasterxml.jackson.databind.annotation.JsonDeserialize(contentUsing = HostPort.class)
             List<java.net.InetSocketAddress> parent,
             Double capacityMbps, Double streamMbps, Double margin, String region, String bind, Integer port,
-            Integer webtransportPort, Integer httpPort, String advertise, Path cert, Path key, char[] certPassword,
+            Integer webtransportPort, Boolean moqCertificatePort, Integer httpPort, String advertise, Path cert, Path key, char[] certPassword,
             String nodeId,
             @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = BroadcastKey.class)
             Converters.PublicKey broadcastKey,
