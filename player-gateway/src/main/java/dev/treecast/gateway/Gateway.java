@@ -121,7 +121,10 @@ public final class Gateway implements AutoCloseable {
             certificateHttp = GatewayHttpServer.bind(new InetSocketAddress(udp.getAddress(), udp.getPort()),
                     relay.nodeId() + "-gateway-cert", routes, Set.of(CERTIFICATE_PATH),
                     new StaticFiles(Gateway.class.getClassLoader(), "no-static-files-here"));
-        } catch (RuntimeException e) {
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // A taken port fails the bind with Netty's NativeIoException, a checked exception thrown unchecked.
             LOG.warn("{}: cannot serve {} on tcp {} for moq-lite players: {}", relay.nodeId(), CERTIFICATE_PATH, udp,
                     e.toString());
         }

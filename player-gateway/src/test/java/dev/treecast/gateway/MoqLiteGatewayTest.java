@@ -278,6 +278,23 @@ class MoqLiteGatewayTest {
     }
 
     @Test
+    void aTakenTcpPortAtTheWebTransportPortNumberDoesNotStopTheGateway() throws Exception {
+        // The WebTransport port is UDP; the same number on TCP may belong to anyone (seen in CI: the demo failed to
+        // start when an ephemeral UDP port's TCP twin was taken).
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            Gateway second = new Gateway(edge, GatewayConfig.builder()
+                    .webTransportBind(new InetSocketAddress("127.0.0.1", taken.getLocalPort())).build()).start();
+            try {
+                assertThat(second.webTransportAddress().getPort()).isEqualTo(taken.getLocalPort());
+                assertThat(second.certificateAddress()).isNull();
+            } finally {
+                second.close();
+            }
+        }
+    }
+
+    @Test
     void theBrowsersSetupStreamIsReadAndPublishingIsRefused() throws Exception {
         MoqLiteTestClient client = connect("/", OFFER);
         client.answer();
