@@ -1,5 +1,8 @@
 package dev.treecast.cli;
 
+import static dev.treecast.testing.Browser.require;
+import static dev.treecast.testing.Browser.chromium;
+import static dev.treecast.testing.Browser.commandWorks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -53,34 +56,6 @@ class MoqWatchBrowserTest {
     void closeAll() throws Exception {
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
-        }
-    }
-
-    private static void require(boolean present, String what) {
-        if (Boolean.getBoolean("treecast.requireBrowser") || "1".equals(System.getenv("TREECAST_REQUIRE_BROWSER"))) {
-            assertThat(present).as(what).isTrue();
-        } else {
-            Assumptions.assumeTrue(present, what);
-        }
-    }
-
-    private static String chromium() {
-        String env = System.getenv("CHROMIUM");
-        for (String candidate : new String[] {env, "/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-            if (candidate != null && Files.isExecutable(Path.of(candidate))) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static boolean commandWorks(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (Exception e) {
-            return false;
         }
     }
 

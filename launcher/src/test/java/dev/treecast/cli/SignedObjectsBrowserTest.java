@@ -1,5 +1,7 @@
 package dev.treecast.cli;
 
+import static dev.treecast.testing.Browser.require;
+import static dev.treecast.testing.Browser.chromium;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -54,24 +56,6 @@ class SignedObjectsBrowserTest {
     private <T extends AutoCloseable> T run(T closeable) {
         running.add(closeable);
         return closeable;
-    }
-
-    private static void require(boolean present, String what) {
-        if (Boolean.getBoolean("treecast.requireBrowser") || "1".equals(System.getenv("TREECAST_REQUIRE_BROWSER"))) {
-            assertThat(present).as(what).isTrue();
-        } else {
-            Assumptions.assumeTrue(present, what);
-        }
-    }
-
-    private static String chromium() {
-        String env = System.getenv("CHROMIUM");
-        for (String candidate : new String[] {env, "/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-            if (candidate != null && Files.isExecutable(Path.of(candidate))) {
-                return candidate;
-            }
-        }
-        return null;
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.treecast.loadtest.engine;
 
+import static dev.treecast.testing.Browser.require;
+import static dev.treecast.testing.Browser.chromium;
+import static dev.treecast.testing.Browser.commandWorks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -40,34 +43,6 @@ class TreeMapBrowserTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** From the crash to the page showing the repaired tree: detection (~0.5 s) + repair + one report and tick. */
     private static final Duration REPAIR_SHOWN_WITHIN = Duration.ofSeconds(10);
-
-    private static void require(boolean present, String what) {
-        if (Boolean.getBoolean("treecast.requireBrowser") || "1".equals(System.getenv("TREECAST_REQUIRE_BROWSER"))) {
-            assertThat(present).as(what).isTrue();
-        } else {
-            Assumptions.assumeTrue(present, what);
-        }
-    }
-
-    private static String chromium() {
-        String env = System.getenv("CHROMIUM");
-        for (String candidate : new String[] {env, "/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-            if (candidate != null && Files.isExecutable(Path.of(candidate))) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static boolean commandWorks(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (Exception e) {
-            return false;
-        }
-    }
 
     /** The observer process: its JSON lines as they come. */
     private static final class Observer implements AutoCloseable {
