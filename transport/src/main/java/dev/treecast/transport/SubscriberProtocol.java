@@ -137,6 +137,9 @@ public final class SubscriberProtocol<S extends SubscriberSession> {
     /** The control stream is open (and whatever the carrier puts first is written): SETUP, then HEARTBEATs. */
     public void start(Channel controlStream) {
         control = controlStream;
+        if (controlStream instanceof io.netty.handler.codec.quic.QuicStreamChannel quic) {
+            quic.updatePriority(StreamPriorities.CONTROL);
+        }
         control.writeAndFlush(new Setup(Alpn.VERSION_1, options.role(), options.nodeId(), options.rank(),
                 options.token()));
         if (!closed && !options.heartbeat().isZero()) {

@@ -40,6 +40,8 @@ final class BidiStreamSniffer extends ChannelInboundHandlerAdapter {
             case StreamPrefix.WebTransport wt -> {
                 in.skipBytes(wt.length());
                 QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
+                // The session's control stream or a moq-lite request stream: replies before media.
+                stream.updatePriority(dev.treecast.transport.StreamPriorities.CONTROL);
                 StreamSniffing.removeAllBut(ctx, this);
                 ctx.pipeline().remove(this);
                 if (connection.onWebTransportStream(stream, wt.sessionId()) && in.isReadable()) {

@@ -100,6 +100,7 @@ final class MoqLiteSession {
             if (!f.isSuccess()) {
                 return; // the session is going; nothing to tell
             }
+            f.getNow().updatePriority(dev.treecast.transport.StreamPriorities.CONTROL);
             ByteBuf out = f.getNow().alloc().directBuffer();
             out.writeByte(MoqLite.DATA_SETUP);
             LiteCodec.encode(Setup.EMPTY, out);

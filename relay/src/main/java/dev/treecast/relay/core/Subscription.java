@@ -178,11 +178,11 @@ public final class Subscription {
     }
 
     private QuicStreamPriority newestPriority() {
-        return new QuicStreamPriority(Math.min(priority, 3), false);
+        return dev.treecast.transport.StreamPriorities.newestGroup(priority);
     }
 
     private QuicStreamPriority olderPriority() {
-        return new QuicStreamPriority(4 + Math.min(priority, 3), false);
+        return dev.treecast.transport.StreamPriorities.olderGroup(priority);
     }
 
     /**

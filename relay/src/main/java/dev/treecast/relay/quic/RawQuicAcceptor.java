@@ -13,6 +13,7 @@ import dev.treecast.relay.core.DownstreamSession;
 import dev.treecast.relay.core.Limits;
 import dev.treecast.relay.core.RelayCore;
 import dev.treecast.transport.ControlStreamCodec;
+import dev.treecast.transport.StreamPriorities;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -164,6 +165,7 @@ public final class RawQuicAcceptor {
             if (stream.type() == QuicStreamType.BIDIRECTIONAL && existing == null) {
                 DownstreamSession session = new DownstreamSession(core, new RawQuicLink(connection, stream));
                 connection.attr(SESSION).set(session);
+                stream.updatePriority(StreamPriorities.CONTROL);
                 stream.pipeline().addLast(new ControlStreamCodec(core.limits().maxControlBuffer()),
                         new ControlHandler(session));
                 return;
