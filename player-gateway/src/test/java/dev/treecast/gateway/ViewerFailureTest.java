@@ -23,6 +23,7 @@ import dev.treecast.protocol.control.SubscribeOk;
 import dev.treecast.relay.Relay;
 import dev.treecast.relay.RelayConfig;
 import dev.treecast.testing.Await;
+import dev.treecast.testing.UdpProxy;
 
 /**
  * Viewers that misbehave (vanish without a word, send garbage) lose their own session, are counted, and release

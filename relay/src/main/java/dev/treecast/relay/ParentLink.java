@@ -253,45 +253,106 @@ final class ParentLink implements Upstream {
             execute(agent.connectFailed(candidate.id(), System.nanoTime()));
             return;
         }
-        LOG.debug("{}: connecting to {} ({})", core.nodeId(), candidate.id(), address);
         // The handshake gets half of the attempt's time (the rest is SETUP and the SUBSCRIBE replies); on a slow link
         // the agent's attempt timeout grows with the heartbeat RTT, and so does this.
-        endpoint.connectTimeout(java.time.Duration.ofNanos(Math.max(MIN_CONNECT_TIMEOUT.toNanos(),
-                agent.attemptTimeoutNanos() / 2)));
-        ClientSession.Options withRank = ranked ? options.withRank(core.rank()) : options;
-        ClientSession.connect(endpoint, address, withRank, new SessionListener(candidate.id()))
-                .addListener((io.netty.util.concurrent.Future<ClientSession> f) -> {
-                    if (closed) {
-                        if (f.isSuccess()) {
-                            f.getNow().close(ErrorCode.GOING_AWAY, "relay shutting down");
-                        }
-                        return;
-                    }
-                    if (!f.isSuccess()) {
-                        LOG.info("{}: cannot attach to {} ({}): {}", core.nodeId(), candidate.id(), address,
-                                f.cause().getMessage());
-                        execute(agent.connectFailed(candidate.id(), System.nanoTime()));
-                        return;
-                    }
-                    ParentSession existing = sessions.get(candidate.id());
-                    if (existing != null && existing.session.isOpen()) {
-                        // Two connects to one candidate were in flight (an attempt timed out under load and was
-                        // retried): the first to complete serves. Kept too, the second stayed open unseen beside it,
-                        // its parent feeding and counting a child nobody listened to.
-                        LOG.info("{}: closing a second session to {}", core.nodeId(), candidate.id());
-                        f.getNow().close(ErrorCode.NO_ERROR, "duplicate session");
-                        return;
-                    }
-                    ParentSession s = new ParentSession(candidate.id(), f.getNow());
-                    sessions.put(candidate.id(), s);
-                    metrics.parentConnect();
-                    LOG.info("{}: attached to {} ({})", core.nodeId(), s.session.peerNodeId(), address);
-                    core.resumePositions().forEach(s::subscribe);
-                    if (s.awaitingReplies == 0) {
-                        s.awaitingReplies = 1;
-                        s.replied();
-                    }
-                });
+        long handshakeTimeout = Math.max(MIN_CONNECT_TIMEOUT.toNanos(), agent.attemptTimeoutNanos() / 2);
+        endpoint.connectTimeout(java.time.Duration.ofNanos(handshakeTimeout));
+        Attempt attempt = new Attempt(candidate, address);
+        attempt.handshake();
+        long hedgeAfter = hedgeDelayNanos(handshakeTimeout);
+        endpoint.eventLoop().schedule(attempt::hedge, hedgeAfter, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * When a second handshake to the same candidate starts if the first has not finished: about three round trips
+     * of the last parent (the handshake's one, SETUP's one, and one of slack), at least {@link #MIN_HEDGE_DELAY} (also
+     * when no round trip is known yet), at most half the handshake timeout. QUIC's first probe timeout, before the client has an RTT sample, is about a second (initial
+     * RTT 333 ms, RFC 9002), so one lost Initial or Handshake packet (some 9 % of handshakes over links losing 1.5 %)
+     * held a repair for a second, and past the timeout; a fresh handshake sent meanwhile costs the candidate one
+     * more TLS handshake, and only when the first is already late.
+     */
+    private long hedgeDelayNanos(long handshakeTimeout) {
+        long srtt = agent.smoothedRttNanos();
+        long hedge = srtt < 0 ? MIN_HEDGE_DELAY.toNanos() : 3 * srtt + MIN_HEDGE_DELAY.toNanos() / 2;
+        return Math.min(Math.max(hedge, MIN_HEDGE_DELAY.toNanos()), handshakeTimeout / 2);
+    }
+
+    /** No second handshake starts sooner than this after the first (a slow CPU is not a lost packet). */
+    static final java.time.Duration MIN_HEDGE_DELAY = java.time.Duration.ofMillis(150);
+
+    /**
+     * One {@link RelayAgent.Action.Connect} carried out: a handshake, and a second one ({@link #hedge}) if the first
+     * is late. The first session up serves; one that comes up after it is closed; the agent hears of a failure only
+     * when every handshake failed.
+     */
+    private final class Attempt {
+        final Backup candidate;
+        final InetSocketAddress address;
+        int pending;
+        int started;
+        boolean won;
+
+        Attempt(Backup candidate, InetSocketAddress address) {
+            this.candidate = candidate;
+            this.address = address;
+        }
+
+        void handshake() {
+            pending++;
+            started++;
+            LOG.debug("{}: connecting to {} ({}){}", core.nodeId(), candidate.id(), address,
+                    started > 1 ? ": second handshake, the first is late" : "");
+            ClientSession.Options withRank = ranked ? options.withRank(core.rank()) : options;
+            ClientSession.connect(endpoint, address, withRank, new SessionListener(candidate.id()))
+                    .addListener((io.netty.util.concurrent.Future<ClientSession> f) -> completed(f));
+        }
+
+        /** The hedge timer: a second handshake if this attempt is still the agent's and nothing is up yet. */
+        void hedge() {
+            if (!closed && !won && started == 1 && pending > 0 && candidate.id().equals(agent.candidateId())
+                    && !sessions.containsKey(candidate.id())) {
+                metrics.handshakeHedged();
+                handshake();
+            }
+        }
+
+        private void completed(io.netty.util.concurrent.Future<ClientSession> f) {
+            pending--;
+            if (closed) {
+                if (f.isSuccess()) {
+                    f.getNow().close(ErrorCode.GOING_AWAY, "relay shutting down");
+                }
+                return;
+            }
+            if (!f.isSuccess()) {
+                metrics.handshakeFailed();
+                LOG.info("{}: cannot attach to {} ({}): {}{}", core.nodeId(), candidate.id(), address,
+                        f.cause().getMessage(), pending > 0 ? " (another handshake to it is still under way)" : "");
+                if (pending == 0 && !won) {
+                    execute(agent.connectFailed(candidate.id(), System.nanoTime()));
+                }
+                return;
+            }
+            ParentSession existing = sessions.get(candidate.id());
+            if (won || (existing != null && existing.session.isOpen())) {
+                // The other handshake of this attempt won, or two connects to one candidate were in flight (an
+                // attempt timed out under load and was retried): the first to complete serves. Kept too, the second
+                // stayed open unseen beside it, its parent feeding and counting a child nobody listened to.
+                LOG.debug("{}: closing a second session to {}", core.nodeId(), candidate.id());
+                f.getNow().close(ErrorCode.NO_ERROR, "duplicate session");
+                return;
+            }
+            won = true;
+            ParentSession s = new ParentSession(candidate.id(), f.getNow());
+            sessions.put(candidate.id(), s);
+            metrics.parentConnect();
+            LOG.info("{}: attached to {} ({})", core.nodeId(), s.session.peerNodeId(), address);
+            core.resumePositions().forEach(s::subscribe);
+            if (s.awaitingReplies == 0) {
+                s.awaitingReplies = 1;
+                s.replied();
+            }
+        }
     }
 
     private void drop(String parentId) {

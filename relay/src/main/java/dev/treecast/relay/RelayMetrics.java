@@ -33,6 +33,8 @@ public final class RelayMetrics {
     private final Map<String, Counter> resets = new ConcurrentHashMap<>();
     private final io.micrometer.core.instrument.Timer repairs;
     private final Counter parentConnects;
+    private final Counter hedgedHandshakes;
+    private final Counter failedHandshakes;
     private volatile long lastRepairNanos = -1;
     private final Map<ErrorCode, Counter> protocolErrors = new ConcurrentHashMap<>();
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
@@ -80,6 +82,12 @@ public final class RelayMetrics {
                 .maximumExpectedValue(java.time.Duration.ofSeconds(30)).register(registry);
         parentConnects = Counter.builder("treecast.relay.parent.connects").tags(tags)
                 .description("sessions established to a parent").register(registry);
+        hedgedHandshakes = Counter.builder("treecast.relay.parent.handshakes.hedged").tags(tags)
+                .description("second handshakes to a candidate parent started because the first was late")
+                .register(registry);
+        failedHandshakes = Counter.builder("treecast.relay.parent.handshakes.failed").tags(tags)
+                .description("handshakes or SETUPs to a candidate parent that failed (refused, unreachable, timed out)")
+                .register(registry);
         Gauge.builder("treecast.relay.subscribers", this, m -> m.subscribers).tags(tags).register(registry);
         Gauge.builder("treecast.relay.children", this, m -> m.children).tags(tags)
                 .description("child relays attached now").register(registry);
@@ -346,6 +354,24 @@ public final class RelayMetrics {
 
     public void parentConnect() {
         parentConnects.increment();
+    }
+
+    public void handshakeHedged() {
+        hedgedHandshakes.increment();
+    }
+
+    public void handshakeFailed() {
+        failedHandshakes.increment();
+    }
+
+    /** Handshakes or SETUPs to a candidate parent that failed. */
+    public long connectFailures() {
+        return (long) failedHandshakes.count();
+    }
+
+    /** Second handshakes to a candidate parent started because the first was late. */
+    public long handshakesHedged() {
+        return (long) hedgedHandshakes.count();
     }
 
     /** Local repairs done so far. */

@@ -1,24 +1,28 @@
-package dev.treecast.gateway;
+package dev.treecast.testing;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loopback UDP relay between one client and a server, which can be told to go silent in both directions: the
- * client then looks, to the server, exactly like a viewer whose machine dropped off the network (no close, no
- * reset, just nothing).
+ * A loopback UDP relay between one client socket and a server, which can drop datagrams: all of them from some moment
+ * on (the client then looks, to the server, exactly like a peer whose machine dropped off the network: no close, no
+ * reset, just nothing), or the next few the client sends (a lost handshake packet). Every connection from the
+ * client's socket goes through it, QUIC telling them apart by connection id.
  */
-final class UdpProxy implements AutoCloseable {
+public final class UdpProxy implements AutoCloseable {
     private final DatagramSocket front;
     private final DatagramSocket back;
     private final InetSocketAddress target;
+    private final AtomicInteger dropUp = new AtomicInteger();
+    private final AtomicInteger droppedUp = new AtomicInteger();
     private volatile SocketAddress client;
     private volatile boolean silent;
 
-    UdpProxy(InetSocketAddress target) throws IOException {
+    public UdpProxy(InetSocketAddress target) throws IOException {
         this.target = target;
         front = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
         back = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
@@ -32,13 +36,28 @@ final class UdpProxy implements AutoCloseable {
         Thread.ofPlatform().daemon().name("proxy-down").start(() -> pump(back, false));
     }
 
-    int port() {
+    public int port() {
         return front.getLocalPort();
     }
 
+    /** The address clients connect to. */
+    public InetSocketAddress address() {
+        return new InetSocketAddress("127.0.0.1", port());
+    }
+
     /** From now on every datagram, either way, is dropped. */
-    void goSilent() {
+    public void goSilent() {
         silent = true;
+    }
+
+    /** The next {@code count} datagrams from the client are dropped. */
+    public void dropNextFromClient(int count) {
+        dropUp.addAndGet(count);
+    }
+
+    /** Datagrams from the client dropped by {@link #dropNextFromClient}. */
+    public int droppedFromClient() {
+        return droppedUp.get();
     }
 
     private void pump(DatagramSocket from, boolean up) {
@@ -53,6 +72,10 @@ final class UdpProxy implements AutoCloseable {
                 }
                 if (up) {
                     client = packet.getSocketAddress();
+                    if (dropUp.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        droppedUp.incrementAndGet();
+                        continue;
+                    }
                     back.send(new DatagramPacket(buffer, packet.getLength(), target));
                 } else if (client != null) {
                     front.send(new DatagramPacket(buffer, packet.getLength(), client));
