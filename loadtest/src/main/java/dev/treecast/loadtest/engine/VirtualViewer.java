@@ -34,6 +34,9 @@ import io.netty.util.concurrent.Future;
  * one it received. It logs what a viewer experiences: first frame, stalls, reconnects, and its totals at the end.
  */
 final class VirtualViewer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VirtualViewer.class);
+    /** A live object later than this is logged at DEBUG (which viewer, which edge, which object). */
+    private static final long LATE_MICROS = 1_000_000;
     private final long id;
     private final ScenarioSpec scenario;
     private final ViewerLoop home;
@@ -288,8 +291,13 @@ final class VirtualViewer {
         track.delivered(group, object.sequence());
         objects++;
         bytes += object.payloadLength();
-        home.onObject(object.payloadLength(), context.wallMicros().getAsLong() - object.timestampMicros(),
-                object.timestampMicros() >= track.liveFromMicros);
+        long latencyMicros = context.wallMicros().getAsLong() - object.timestampMicros();
+        boolean live = object.timestampMicros() >= track.liveFromMicros;
+        home.onObject(object.payloadLength(), latencyMicros, live);
+        if (live && latencyMicros > LATE_MICROS && LOG.isDebugEnabled()) {
+            LOG.debug("viewer {} on {}: object {}/{} of {} arrived {} ms after the ingest stamped it", id, edgeNode,
+                    group, object.sequence(), track.name, latencyMicros / 1000);
+        }
         track.countLost();
         attempts = 0;
         if (reconnectNoticedNanos >= 0) {
