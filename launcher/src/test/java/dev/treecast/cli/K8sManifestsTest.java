@@ -165,11 +165,16 @@ class K8sManifestsTest {
         assertThat(port(c, "quic")).isEqualTo(command.port + "/UDP");
         assertThat(port(c, "webtransport")).isEqualTo(command.webTransportPort + "/UDP");
         assertThat(port(c, "http")).isEqualTo(command.httpPort + "/TCP");
+        assertThat(command.moqCertificatePort).as("moq-certificate-port in the relays' config").isTrue();
+        assertThat(port(c, "certificate")).as("moq-lite players fetch /certificate.sha256 over TCP there")
+                .isEqualTo(command.webTransportPort + "/TCP");
         JsonNode service = doc("Service/treecast-relay");
         assertThat(service.at("/spec/clusterIP").asText()).isEqualTo("None");
         assertThat(relay.at("/spec/serviceName").asText()).isEqualTo("treecast-relay");
         assertThat(service.at("/spec/ports").findValuesAsText("port")).containsExactly(String.valueOf(command.port),
-                String.valueOf(command.webTransportPort), String.valueOf(command.httpPort));
+                String.valueOf(command.webTransportPort), String.valueOf(command.webTransportPort),
+                String.valueOf(command.httpPort));
+        assertThat(service.at("/spec/ports").findValuesAsText("protocol")).containsExactly("UDP", "UDP", "TCP", "TCP");
 
         assertThat(c.at("/readinessProbe/httpGet/path").asText()).isEqualTo(Gateway.EDGE_PATH);
         assertThat(c.at("/readinessProbe/httpGet/port").asText()).isEqualTo("http");
