@@ -57,7 +57,8 @@ class FfmpegIngestTest {
         // The broadcast exists (its catalog track) as soon as it is named, so viewers can wait for the encoder.
         tree.ingest.broadcast("live");
         RecordingSubscriber catalog = tree.subscribe("live", "catalog");
-        Await.until("catalog subscription", Duration.ofSeconds(10), catalog::subscribed, catalog::error);
+        Await.until("catalog subscription", Duration.ofSeconds(10), catalog::subscribed,
+                () -> catalog.error() + " " + catalog.errorReason());
 
         Process encoder = encode(ffmpeg, "live", 5);
         Await.until("the catalog", Duration.ofSeconds(15), () -> catalog.count() > 0);

@@ -21,9 +21,22 @@ public final class Origin {
         this.core = core;
     }
 
-    /** Creates {@code track} (no-op if it exists) and announces its broadcast as live. */
+    /**
+     * Creates {@code track} (no-op if it exists) and announces its broadcast as live; returns once done. Not just
+     * queued: the event loop serves the packets that are ready before the tasks queued for it, so a SUBSCRIBE that a
+     * caller provoked after an asynchronous declare could still find no track and be refused NOT_FOUND (seen in CI:
+     * a test declared a broadcast, subscribed through a relay, and was refused).
+     */
     public void declare(TrackName track) {
-        run(() -> core.declare(track));
+        if (loop.inEventLoop()) {
+            core.declare(track);
+            return;
+        }
+        try {
+            loop.submit(() -> core.declare(track)).syncUninterruptibly();
+        } catch (RejectedExecutionException e) {
+            // The relay is closed: nothing to declare.
+        }
     }
 
     /** Publishes one object; ownership of {@code object} passes to the relay (released if it is closed). */
