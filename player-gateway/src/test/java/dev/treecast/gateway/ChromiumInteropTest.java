@@ -148,8 +148,11 @@ class ChromiumInteropTest {
             expected.add("group " + bytes.length + " "
                     + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
         }
+        // The page logs each group, then closes; its console lines reach us through the browser process's stderr,
+        // later than the close reaches the gateway over the network: wait for its last line, not only the close.
         Await.until("chromium closed the session", Duration.ofSeconds(20),
-                () -> gateway.metrics().sessionsClosed(CloseReason.CLEAN) == 1, this::probeLines);
+                () -> gateway.metrics().sessionsClosed(CloseReason.CLEAN) == 1
+                        && probeLines().contains("close-sent"), this::probeLines);
         assertThat(probeLines()).startsWith("ready", "control-sent");
         // Group streams are independent: the browser hands them to the page in whatever order they arrive.
         assertThat(probeLines().stream().filter(l -> l.startsWith("group ")))
