@@ -48,6 +48,8 @@ final class RelayMap {
         String moveTarget;
         Node moveFrom;
         long moveIssued;
+        /** Not lifted before this (nanos): it changed parent recently and is catching up from the new one. */
+        long settledAt = Long.MIN_VALUE;
         int incoming;
         int outgoing;
         List<Backup> sentBackups;

@@ -296,6 +296,28 @@ class TreeControllerTest {
     }
 
     @Test
+    void aRelayThatJustRepairedIsLiftedOnlyOnceItHadTimeToCatchUp() {
+        TreeController c = controller(2);
+        report(c, "a", 2, 1, 1, "root", 0);
+        report(c, "b", 2, 1, 2, "root", 0);
+        report(c, "c", 0, 2, 1, "a", 0);
+        assertThat(c.tick(MS)).noneMatch(ControllerCommand.Move.class::isInstance);
+        // "a" dies; "c" repairs itself to its backup "b": the root now has a free slot "c" could be lifted into.
+        long repairedAt = 10 * MS;
+        c.lost("a", repairedAt);
+        c.reparented("c", "b", repairedAt);
+        long settle = TreeController.SETTLE_AFTER_REPARENT.toNanos();
+        assertThat(c.tick(repairedAt + MS)).as("right after its repair, while it catches up")
+                .noneMatch(ControllerCommand.Move.class::isInstance);
+        // Still reporting (relays not heard from for the report timeout, 3 s here, are forgotten).
+        report(c, "b", 2, 1, 2, "root", repairedAt + settle - 2 * MS);
+        c.report(new Report(info("c", "eu", 0), node(c, "c").rank(), "b", 0), repairedAt + settle - 2 * MS);
+        assertThat(c.tick(repairedAt + settle - MS)).noneMatch(ControllerCommand.Move.class::isInstance);
+        List<ControllerCommand> later = c.tick(repairedAt + settle);
+        assertThat(later).contains(new ControllerCommand.Move("c", "root", "root:1"));
+    }
+
+    @Test
     void relaysThatStopReportingAreForgottenAndTheirChildrenLeaveTheRootsSubtree() {
         TreeController c = controller(1);
         c.join(info("a", "eu", 1), 0);
