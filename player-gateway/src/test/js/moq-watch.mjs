@@ -46,10 +46,7 @@
 //   }
 // Exit status: 0 ok; 1 ran but not ok; 2 bad usage or the browser could not be started.
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { launchChromium } from './chromium.mjs';
 import readline from 'node:readline';
 
 const SAMPLE_MS = 500;
@@ -140,34 +137,14 @@ async function main() {
     result.error = `usage: node moq-watch.mjs <pageUrl> [--seconds 20] [--kill-after S] [--screenshot p.png]: ${e.message}`;
     return finish(2);
   }
-  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'treecast-chromium-'));
-  // The launch flags of play.mjs (measured to work as root here). No --disable-quic: WebTransport runs over QUIC.
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
-  let context;
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args,
-      viewport: { width: 960, height: 540 },
-      timeout: 30000,
-    });
+    browser = await launchChromium({ viewport: { width: 960, height: 540 }, autoplay: true });
   } catch (e) {
-    result.error = `could not start Chromium at ${executablePath}: ${e.message.split('\n')[0]}`;
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    result.error = e.message;
     return finish(2);
   }
+  const { context } = browser;
 
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -308,8 +285,7 @@ async function main() {
     result.error = result.ok ? null : problems.join('; ');
     return finish(result.ok ? 0 : 1);
   } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 }
 

@@ -32,10 +32,7 @@
 // no stall after start-up.
 // Exit status: 0 ok; 1 ran but not ok; 2 bad usage or the browser could not be started.
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { launchChromium } from './chromium.mjs';
 
 const MIN_ADVANCE_SECONDS = 5;
 const MAX_END_LATENCY_MS = 1500;
@@ -131,38 +128,14 @@ async function main() {
   result.url = opts.url;
   result.seconds = opts.seconds;
 
-  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'treecast-chromium-'));
-  // The flags measured to work as root on the build machine (see /work/shared/FINDINGS.md). No --disable-quic:
-  // WebTransport runs over QUIC.
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${userDataDir}`,
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
-
-  let context;
+  let browser;
   try {
-    // A persistent context so the browser uses our fresh --user-data-dir (launch() refuses that flag).
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: args.filter((a) => !a.startsWith('--user-data-dir=')),
-      viewport: { width: 960, height: 540 },
-      timeout: 30000,
-    });
+    browser = await launchChromium({ viewport: { width: 960, height: 540 }, autoplay: true });
   } catch (e) {
-    result.error = `could not start Chromium at ${executablePath}: ${e.message.split('\n')[0]}`;
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    result.error = e.message;
     return finish(2);
   }
+  const { context } = browser;
 
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -263,8 +236,7 @@ async function main() {
     result.error = result.ok ? null : problems.join('; ');
     return finish(result.ok ? 0 : 1);
   } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 }
 

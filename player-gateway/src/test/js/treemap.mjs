@@ -20,10 +20,7 @@
 // Exit status: 0 after quit (or a one-shot screenshot); 1 on the watchdog or an error; 2 on bad usage or when the
 // browser could not be started.
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { launchChromium } from './chromium.mjs';
 import readline from 'node:readline';
 
 function parseArgs(argv) {
@@ -54,35 +51,17 @@ async function main() {
     emit({ type: 'error', error: `usage: node treemap.mjs <treeMapUrl> [--max-seconds 120] [--screenshot P]: ${e.message}` });
     return 2;
   }
-  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'treecast-chromium-'));
-  // The same flags as play.mjs (measured to work as root on the build machine).
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  ];
-  let context;
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath, headless: true, args, viewport: { width: opts.width, height: opts.height }, timeout: 30000,
-    });
+    browser = await launchChromium({ viewport: { width: opts.width, height: opts.height } });
   } catch (e) {
-    emit({ type: 'error', error: `could not start Chromium at ${executablePath}: ${e.message.split('\n')[0]}` });
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    emit({ type: 'error', error: e.message });
     return 2;
   }
+  const { context } = browser;
   const watchdog = setTimeout(() => {
     emit({ type: 'error', error: `watchdog: still running after ${opts.maxSeconds} s` });
-    context.close().catch(() => {}).finally(() => {
-      fs.rmSync(userDataDir, { recursive: true, force: true });
-      process.exit(1);
-    });
+    browser.close().finally(() => process.exit(1));
   }, opts.maxSeconds * 1000);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -136,8 +115,7 @@ async function main() {
     return 1;
   } finally {
     clearTimeout(watchdog);
-    await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 }
 
