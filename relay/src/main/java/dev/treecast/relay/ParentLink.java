@@ -266,10 +266,10 @@ final class ParentLink implements Upstream {
     /**
      * When a second handshake to the same candidate starts if the first has not finished: about three round trips
      * of the last parent (the handshake's one, SETUP's one, and one of slack), at least {@link #MIN_HEDGE_DELAY} (also
-     * when no round trip is known yet), at most half the handshake timeout. QUIC's first probe timeout, before the client has an RTT sample, is about a second (initial
-     * RTT 333 ms, RFC 9002), so one lost Initial or Handshake packet (some 9 % of handshakes over links losing 1.5 %)
-     * held a repair for a second, and past the timeout; a fresh handshake sent meanwhile costs the candidate one
-     * more TLS handshake, and only when the first is already late.
+     * when no round trip is known yet), at most half the handshake timeout. QUIC's first probe timeout, before the
+     * client has an RTT sample, is about a second (initial RTT 333 ms, RFC 9002), so one lost Initial or Handshake
+     * packet (some 9 % of handshakes over links losing 1.5 %) held a repair for a second, and past the timeout; a
+     * fresh handshake sent meanwhile costs the candidate one more TLS handshake, and only when the first is late.
      */
     private long hedgeDelayNanos(long handshakeTimeout) {
         long srtt = agent.smoothedRttNanos();
@@ -310,7 +310,7 @@ final class ParentLink implements Upstream {
         /** The hedge timer: a second handshake if this attempt is still the agent's and nothing is up yet. */
         void hedge() {
             if (!closed && !won && started == 1 && pending > 0 && candidate.id().equals(agent.candidateId())
-                    && !sessions.containsKey(candidate.id())) {
+                    && !sessions.containsKey(candidate.id())) { // (another attempt's session may be up)
                 metrics.handshakeHedged();
                 handshake();
             }

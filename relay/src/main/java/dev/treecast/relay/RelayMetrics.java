@@ -365,7 +365,7 @@ public final class RelayMetrics {
     }
 
     /** Handshakes or SETUPs to a candidate parent that failed. */
-    public long connectFailures() {
+    public long handshakesFailed() {
         return (long) failedHandshakes.count();
     }
 

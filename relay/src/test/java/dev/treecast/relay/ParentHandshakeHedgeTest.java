@@ -62,7 +62,7 @@ class ParentHandshakeHedgeTest {
         // Once the first handshake has timed out too, the child is still attached through the second: the failure
         // of the late one was not taken for a failure of the candidate.
         Await.until("the first handshake timed out", Duration.ofSeconds(10),
-                () -> child.metrics().connectFailures() >= 1, () -> child.metrics().connectFailures());
+                () -> child.metrics().handshakesFailed() >= 1, () -> child.metrics().handshakesFailed());
         assertThat(child.parentId()).isEqualTo(parent);
         assertThat(child.metrics().repairs()).isZero();
         Await.until("the root counts one child (its gauges follow once a second)", Duration.ofSeconds(5),

@@ -20,18 +20,28 @@ public final class StreamPriorities {
     public static final QuicStreamPriority CONTROL = new QuicStreamPriority(0, false);
 
     private static final int LEVELS = 4;
+    /** Made once: a relay reprioritises a stream at every new group of every subscription. */
+    private static final QuicStreamPriority[] NEWEST = new QuicStreamPriority[LEVELS];
+    private static final QuicStreamPriority[] OLDER = new QuicStreamPriority[LEVELS];
+
+    static {
+        for (int p = 0; p < LEVELS; p++) {
+            NEWEST[p] = new QuicStreamPriority(1 + p, false);
+            OLDER[p] = new QuicStreamPriority(1 + LEVELS + p, false);
+        }
+    }
 
     private StreamPriorities() {
     }
 
     /** The newest group of a subscription of {@code priority} (0 most important; above 3 counts as 3). */
     public static QuicStreamPriority newestGroup(int priority) {
-        return new QuicStreamPriority(1 + clamp(priority), false);
+        return NEWEST[clamp(priority)];
     }
 
     /** An older group of a subscription of {@code priority}: after every subscription's newest group. */
     public static QuicStreamPriority olderGroup(int priority) {
-        return new QuicStreamPriority(1 + LEVELS + clamp(priority), false);
+        return OLDER[clamp(priority)];
     }
 
     private static int clamp(int priority) {
